@@ -1,0 +1,259 @@
+/**
+ * The job generator and scheduler of one StreamingContext: a timer that generates a
+ * batch at every batch time, and a loop that runs the batches one at a time, in
+ * order. A batch that runs long delays the next ones; none is skipped or merged.
+ *
+ * @module
+ */
+import type { Clock, DrivenByClock } from "../time/clock.ts";
+import { type Duration, Time } from "../time/duration.ts";
+import type { RDD } from "../rdd/rdd.ts";
+import type { DStream } from "../dstream/dstream.ts";
+import type { InputDStream } from "../dstream/input.ts";
+import type { Logger } from "../dstream/graph.ts";
+import type { BatchInfo, OutputOperationInfo, StreamingListener } from "./listener.ts";
+import { describe } from "./spark_context.ts";
+
+/**
+ * An output operation registered on a stream.
+ */
+export interface OutputOperation {
+  readonly id: number;
+  readonly name: string;
+  readonly stream: DStream<unknown>;
+  readonly run: (rdd: RDD<unknown>, time: Time) => void | Promise<void>;
+}
+
+/**
+ * The error a batch's output operation failed with, naming the output and batch time.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class BatchError extends Error {
+  override readonly name = "BatchError";
+  readonly batchTime: Time;
+
+  constructor(message: string, batchTime: Time, cause: unknown) {
+    super(message, { cause });
+    this.batchTime = batchTime;
+  }
+}
+
+interface Job {
+  readonly output: OutputOperation;
+  readonly rdd: RDD<unknown>;
+}
+
+interface GeneratedBatch {
+  readonly time: Time;
+  readonly jobs: ReadonlyArray<Job>;
+  readonly streamIdToNumRecords: ReadonlyMap<number, number>;
+  readonly submissionTime: number;
+}
+
+/** What the scheduler needs from its context. */
+export interface SchedulerHost {
+  readonly clock: Clock;
+  readonly batchDuration: Duration;
+  readonly logger: Logger;
+  readonly inputs: ReadonlyArray<InputDStream<unknown>>;
+  readonly outputs: ReadonlyArray<OutputOperation>;
+  post(event: (listener: StreamingListener) => void): void;
+  reportError(error: Error): void;
+}
+
+export class JobScheduler implements DrivenByClock {
+  readonly #host: SchedulerHost;
+  readonly #timerAbort = new AbortController();
+  readonly #queue: GeneratedBatch[] = [];
+  readonly #waiters = new Set<() => void>();
+  /** The nodes to clear after each batch: every ancestor of an output, and every input. */
+  readonly #nodes: ReadonlyArray<DStream<unknown>>;
+  #nextTime = 0;
+  #timerRunning = false;
+  #processing: Promise<void> | undefined;
+  #dropQueued = false;
+
+  constructor(host: SchedulerHost, nodes: ReadonlyArray<DStream<unknown>>) {
+    this.#host = host;
+    this.#nodes = nodes;
+  }
+
+  /** The time of the next batch to generate. */
+  get nextBatchTime(): Time {
+    return new Time(this.#nextTime);
+  }
+
+  /** Starts generating batches at `zeroTime + batch`, `zeroTime + 2·batch`, … */
+  start(zeroTime: Time): void {
+    this.#nextTime = zeroTime.milliseconds + this.#host.batchDuration.milliseconds;
+    this.#timerRunning = true;
+    void this.#runTimer();
+  }
+
+  async #runTimer(): Promise<void> {
+    const { clock, batchDuration } = this.#host;
+    const signal = this.#timerAbort.signal;
+    while (!signal.aborted) {
+      const reached = await clock.sleepUntil(this.#nextTime, signal);
+      if (!reached || signal.aborted) break;
+      const time = new Time(this.#nextTime);
+      this.#nextTime += batchDuration.milliseconds;
+      this.#generate(time);
+      this.#changed();
+    }
+    this.#timerRunning = false;
+    this.#changed();
+  }
+
+  #generate(time: Time): void {
+    const host = this.#host;
+    try {
+      const streamIdToNumRecords = new Map<number, number>();
+      for (const input of host.inputs) streamIdToNumRecords.set(input.id, input.allocate(time));
+      const jobs: Job[] = [];
+      for (const output of host.outputs) {
+        const rdd = output.stream.getOrCompute(time);
+        if (rdd !== undefined) jobs.push({ output, rdd });
+      }
+      if (jobs.length === 0) {
+        host.logger.info(`No jobs added for time ${time}`);
+        this.#clear(time);
+        return;
+      }
+      const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, submissionTime: host.clock.now() };
+      this.#queue.push(batch);
+      host.post((l) => l.onBatchSubmitted?.({ batchInfo: this.#info(batch) }));
+      this.#processing ??= this.#processQueue();
+    } catch (error) {
+      host.reportError(new BatchError(`Error generating jobs for time ${time}: ${describe(error)}`, time, error));
+      this.#clear(time);
+    }
+  }
+
+  async #processQueue(): Promise<void> {
+    try {
+      for (let batch = this.#queue.shift(); batch !== undefined; batch = this.#queue.shift()) {
+        if (this.#dropQueued) continue;
+        await this.#runBatch(batch);
+      }
+    } finally {
+      this.#processing = undefined;
+      this.#changed();
+    }
+  }
+
+  async #runBatch(batch: GeneratedBatch): Promise<void> {
+    const host = this.#host;
+    const { time } = batch;
+    const processingStartTime = host.clock.now();
+    host.post((l) => l.onBatchStarted?.({ batchInfo: this.#info(batch, { processingStartTime }) }));
+    const operations: OutputOperationInfo[] = [];
+    for (const { output, rdd } of batch.jobs) {
+      const started: OutputOperationInfo = { batchTime: time, id: output.id, name: output.name, startTime: host.clock.now() };
+      host.post((l) => l.onOutputOperationStarted?.({ outputOperationInfo: started }));
+      let failureReason: string | undefined;
+      try {
+        await output.run(rdd, time);
+      } catch (error) {
+        failureReason = describe(error);
+        host.reportError(
+          new BatchError(`Error running job ${output.name} (output ${output.id}) at time ${time}: ${failureReason}`, time, error),
+        );
+      }
+      const completed: OutputOperationInfo = {
+        ...started,
+        endTime: host.clock.now(),
+        ...(failureReason === undefined ? {} : { failureReason }),
+      };
+      operations.push(completed);
+      host.post((l) => l.onOutputOperationCompleted?.({ outputOperationInfo: completed }));
+    }
+    const processingEndTime = host.clock.now();
+    const info = this.#info(batch, { processingStartTime, processingEndTime, operations });
+    host.post((l) => l.onBatchCompleted?.({ batchInfo: info }));
+    this.#clear(time);
+  }
+
+  #info(
+    batch: GeneratedBatch,
+    progress: { processingStartTime?: number; processingEndTime?: number; operations?: ReadonlyArray<OutputOperationInfo> } = {},
+  ): BatchInfo {
+    const { processingStartTime, processingEndTime } = progress;
+    let numRecords = 0;
+    for (const n of batch.streamIdToNumRecords.values()) numRecords += n;
+    const schedulingDelay = processingStartTime === undefined ? undefined : processingStartTime - batch.submissionTime;
+    const processingDelay = processingStartTime === undefined || processingEndTime === undefined
+      ? undefined
+      : processingEndTime - processingStartTime;
+    return {
+      batchTime: batch.time,
+      streamIdToNumRecords: batch.streamIdToNumRecords,
+      numRecords,
+      submissionTime: batch.submissionTime,
+      ...(processingStartTime === undefined ? {} : { processingStartTime }),
+      ...(processingEndTime === undefined ? {} : { processingEndTime }),
+      ...(schedulingDelay === undefined ? {} : { schedulingDelay }),
+      ...(processingDelay === undefined ? {} : { processingDelay }),
+      ...(schedulingDelay === undefined || processingDelay === undefined ? {} : { totalDelay: schedulingDelay + processingDelay }),
+      outputOperationInfos: progress.operations ?? [],
+    };
+  }
+
+  #clear(time: Time): void {
+    for (const node of this.#nodes) node.clearOldRDDs(time);
+  }
+
+  #changed(): void {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  #nextChange(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.add(resolve));
+  }
+
+  /** True while a batch is queued or running. */
+  get busy(): boolean {
+    return this.#processing !== undefined || this.#queue.length > 0;
+  }
+
+  async caughtUp(now: number): Promise<void> {
+    while ((this.#timerRunning && this.#nextTime <= now) || this.busy) await this.#nextChange();
+  }
+
+  /**
+   * Stops generating batches. Graceful: first waits (up to `timeoutMs` of real time)
+   * until the inputs hold no records that no batch has taken, then lets every
+   * generated batch finish. Otherwise: drops the batches not yet started and waits
+   * only for the one running.
+   */
+  async stop(graceful: boolean, timeoutMs: number): Promise<void> {
+    if (graceful) {
+      const deadline = Date.now() + timeoutMs;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      while (this.#timerRunning && this.#host.inputs.some((input) => input.hasPendingRecords()) && Date.now() < deadline) {
+        await Promise.race([this.#nextChange(), timedOut]);
+      }
+      clearTimeout(timer);
+      if (this.#host.inputs.some((input) => input.hasPendingRecords())) {
+        this.#host.logger.warn(`Graceful stop timed out after ${timeoutMs} ms with received records not yet in a batch`);
+      }
+    } else {
+      this.#dropQueued = true;
+    }
+    this.#timerAbort.abort();
+    while (this.#timerRunning || this.busy) await this.#nextChange();
+  }
+
+  /** Wakes anyone waiting on progress (after inputs stopped, for instance). */
+  notify(): void {
+    this.#changed();
+  }
+}
+

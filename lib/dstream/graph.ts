@@ -1,0 +1,48 @@
+/**
+ * What a DStream node needs from the context that owns it. The context layer
+ * implements it; keeping it here lets nodes and sources stay free of the scheduler.
+ *
+ * @module
+ */
+import type { Clock } from "../time/clock.ts";
+import type { Duration, Time } from "../time/duration.ts";
+import type { RDD } from "../rdd/rdd.ts";
+import type { DStream } from "./dstream.ts";
+import type { InputDStream } from "./input.ts";
+
+/**
+ * Something a receiver or a source tells the context: printed as a warning and
+ * passed to listeners.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+/**
+ * The context as its streams see it.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface StreamingGraph {
+  readonly batchDuration: Duration;
+  /** Partitions used when an operation is not told how many. */
+  readonly defaultParallelism: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Throws the lifecycle error once the context no longer accepts new streams or outputs. */
+  assertBuildable(): void;
+  /** A fresh id for a new stream: creation order, starting at 0. */
+  nextStreamId(): number;
+  registerInput(stream: InputDStream<unknown>): void;
+  registerOutput<A>(stream: DStream<A>, name: string, run: (rdd: RDD<A>, time: Time) => void | Promise<void>): void;
+  /** Reports an error without stopping the context: `awaitTermination()` rejects with it. */
+  reportError(error: Error): void;
+  /** Reports a receiver's trouble (a lost connection, a restart) to listeners and the log. */
+  reportReceiverError(stream: DStream<unknown>, message: string, error?: unknown): void;
+}

@@ -1,0 +1,71 @@
+/**
+ * Input streams: the roots of a pipeline. At each batch time the context asks every
+ * input for the records of that batch (`allocate`) before any RDD is computed, so an
+ * input's batch is fixed when the batch is generated, however late it is processed.
+ *
+ * @module
+ */
+import { RDD } from "../rdd/rdd.ts";
+import type { Time } from "../time/duration.ts";
+import { DStream } from "./dstream.ts";
+import type { StreamingGraph } from "./graph.ts";
+
+/**
+ * A stream fed from outside the pipeline.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export abstract class InputDStream<A> extends DStream<A> {
+  readonly #allocated = new Map<number, RDD<A>>();
+  readonly #counts = new Map<number, number>();
+
+  constructor(context: StreamingGraph, kind: string) {
+    super(context, kind, [], context.batchDuration);
+    context.registerInput(this as InputDStream<unknown>);
+  }
+
+  /** Starts receiving (connecting, watching…); must not block. */
+  start(): void {}
+
+  /** Stops receiving and releases what it holds. */
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** True while records have arrived that no batch has taken yet. */
+  hasPendingRecords(): boolean {
+    return false;
+  }
+
+  /** The records that make up the batch at `time`, with their count. */
+  protected abstract take(time: Time): { readonly rdd: RDD<A>; readonly count: number };
+
+  /** Fixes the records of the batch at `time`; returns how many there are. */
+  allocate(time: Time): number {
+    const { rdd, count } = this.take(time);
+    this.#allocated.set(time.milliseconds, rdd);
+    this.#counts.set(time.milliseconds, count);
+    return count;
+  }
+
+  /** How many records the batch at `time` took from this input. */
+  recordsAt(time: Time): number {
+    return this.#counts.get(time.milliseconds) ?? 0;
+  }
+
+  protected override compute(time: Time): RDD<A> | undefined {
+    return this.#allocated.get(time.milliseconds) ?? RDD.empty<A>();
+  }
+
+  override clearOldRDDs(time: Time): void {
+    super.clearOldRDDs(time);
+    const remember = this.rememberDuration?.milliseconds ?? this.slideDuration.milliseconds;
+    for (const t of this.#allocated.keys()) {
+      if (t <= time.milliseconds - remember) {
+        this.#allocated.delete(t);
+        this.#counts.delete(t);
+      }
+    }
+  }
+}

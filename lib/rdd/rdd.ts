@@ -1,0 +1,426 @@
+/**
+ * `RDD<A>`: one batch's immutable, partitioned data.
+ *
+ * Narrow steps (`map`, `flatMap`, `filter`, `mapValues`, …) do not build arrays: each
+ * wraps its parent's push loop, so a chain of them runs as one loop over the batch's
+ * partitions. Wide steps (`reduceByKey`, `groupByKey`, joins) run through one hash
+ * table once and keep their result.
+ *
+ * @module
+ */
+import { none, type Option, some } from "fp-ts/lib/Option.js";
+import { KeyInterner } from "./keys.ts";
+
+/** Pushes every record of one partition to `emit`, in order. */
+type ComputePartition<A> = (partition: number, emit: (a: A) => void) => void;
+
+const checkPartitionCount = (n: number, what: string): number => {
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new RangeError(`${what} must be a positive whole number of partitions, got ${String(n)}`);
+  }
+  return n;
+};
+
+/** Splits `items` into `n` contiguous, near-equal partitions. */
+const slice = <A>(items: ReadonlyArray<A>, n: number): ReadonlyArray<ReadonlyArray<A>> => {
+  if (n === 1) return [items];
+  const parts: A[][] = [];
+  for (let i = 0; i < n; i++) {
+    parts.push(items.slice(Math.floor((i * items.length) / n), Math.floor(((i + 1) * items.length) / n)));
+  }
+  return parts;
+};
+
+const pushAll = <A>(items: ReadonlyArray<A>, emit: (a: A) => void): void => {
+  for (let i = 0; i < items.length; i++) emit(items[i]!);
+};
+
+const pushIterable = <A>(items: Iterable<A>, emit: (a: A) => void): void => {
+  if (Array.isArray(items)) pushAll(items as ReadonlyArray<A>, emit);
+  else for (const item of items) emit(item);
+};
+
+/** Every `[key, [x, y]]` for `x` in `xs` and `y` in `ys`. */
+const pairsOf = <K, X, Y>(key: K, xs: ReadonlyArray<X>, ys: ReadonlyArray<Y>): Array<readonly [K, readonly [X, Y]]> => {
+  const out: Array<readonly [K, readonly [X, Y]]> = [];
+  for (const x of xs) for (const y of ys) out.push([key, [x, y]]);
+  return out;
+};
+
+/** The values as `some`s, or a lone `none` when there are none (an outer join's missing side). */
+const optionsOf = <A>(values: ReadonlyArray<A>): ReadonlyArray<Option<A>> =>
+  values.length === 0 ? [none] : values.map((v) => some(v));
+
+/**
+ * One batch's data: a fixed number of partitions, computed lazily.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export class RDD<A> {
+  /** How many partitions the data is split into. */
+  readonly numPartitions: number;
+  readonly #compute: ComputePartition<A>;
+  #cacheRequested = false;
+  #cached: ReadonlyArray<ReadonlyArray<A>> | undefined;
+
+  /** Prefer {@link RDD.fromArray}, {@link RDD.fromPartitions} and the combinators. */
+  constructor(numPartitions: number, compute: ComputePartition<A>) {
+    this.numPartitions = checkPartitionCount(numPartitions, "An RDD");
+    this.#compute = compute;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // constructors
+  // -------------------------------------------------------------------------------------
+
+  /** An RDD holding `partitions` as they are (the arrays are not copied: do not mutate them). */
+  static fromPartitions<A>(partitions: ReadonlyArray<ReadonlyArray<A>>): RDD<A> {
+    if (partitions.length === 0) return RDD.empty<A>();
+    const rdd = new RDD<A>(partitions.length, (p, emit) => pushAll(partitions[p]!, emit));
+    rdd.#cached = partitions;
+    return rdd;
+  }
+
+  /** An RDD of `items`, split into `numSlices` contiguous partitions. */
+  static fromArray<A>(items: ReadonlyArray<A>, numSlices = 1): RDD<A> {
+    return RDD.fromPartitions(slice(items, checkPartitionCount(numSlices, "fromArray's numSlices")));
+  }
+
+  /** An RDD with no records. */
+  static empty<A>(numPartitions = 1): RDD<A> {
+    return RDD.fromPartitions(Array.from({ length: numPartitions }, () => []));
+  }
+
+  /** The partitions of every RDD, one after another (Spark's `UnionRDD`). */
+  static union<A>(rdds: ReadonlyArray<RDD<A>>): RDD<A> {
+    if (rdds.length === 0) return RDD.empty<A>();
+    if (rdds.length === 1) return rdds[0]!;
+    const owner: number[] = [];
+    const local: number[] = [];
+    rdds.forEach((rdd, r) => {
+      for (let p = 0; p < rdd.numPartitions; p++) {
+        owner.push(r);
+        local.push(p);
+      }
+    });
+    return new RDD<A>(owner.length, (p, emit) => rdds[owner[p]!]!.forEachIn(local[p]!, emit));
+  }
+
+  // -------------------------------------------------------------------------------------
+  // internals shared by the combinators
+  // -------------------------------------------------------------------------------------
+
+  /** Pushes the records of partition `p` to `emit`. */
+  forEachIn(p: number, emit: (a: A) => void): void {
+    const cached = this.#cached;
+    if (cached !== undefined) return pushAll(cached[p]!, emit);
+    if (this.#cacheRequested) return pushAll(this.#materialize()[p]!, emit);
+    this.#compute(p, emit);
+  }
+
+  #materialize(): ReadonlyArray<ReadonlyArray<A>> {
+    if (this.#cached !== undefined) return this.#cached;
+    const parts: A[][] = [];
+    for (let p = 0; p < this.numPartitions; p++) {
+      const part: A[] = [];
+      this.#compute(p, (a) => part.push(a));
+      parts.push(part);
+    }
+    this.#cached = parts;
+    return parts;
+  }
+
+  /** Pushes every record, partition by partition. */
+  #forEachRecord(emit: (a: A) => void): void {
+    for (let p = 0; p < this.numPartitions; p++) this.forEachIn(p, emit);
+  }
+
+  /**
+   * Keeps this RDD's records once computed, so later actions and several consumers
+   * read them instead of computing them again. Returns this RDD.
+   */
+  cache(): this {
+    this.#cacheRequested = true;
+    return this;
+  }
+
+  /** Spark's name for {@link RDD.cache}. */
+  persist(): this {
+    return this.cache();
+  }
+
+  /** True when the records are held in memory (after `cache()` and a first action). */
+  get isCached(): boolean {
+    return this.#cached !== undefined;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // narrow transformations (fused: no array per step)
+  // -------------------------------------------------------------------------------------
+
+  map<B>(f: (a: A) => B): RDD<B> {
+    return new RDD<B>(this.numPartitions, (p, emit) => this.forEachIn(p, (a) => emit(f(a))));
+  }
+
+  flatMap<B>(f: (a: A) => Iterable<B>): RDD<B> {
+    return new RDD<B>(this.numPartitions, (p, emit) => this.forEachIn(p, (a) => pushIterable(f(a), emit)));
+  }
+
+  filter<B extends A>(predicate: (a: A) => a is B): RDD<B>;
+  filter(predicate: (a: A) => boolean): RDD<A>;
+  filter(predicate: (a: A) => boolean): RDD<A> {
+    return new RDD<A>(this.numPartitions, (p, emit) =>
+      this.forEachIn(p, (a) => {
+        if (predicate(a)) emit(a);
+      }));
+  }
+
+  /** Runs `f` once per partition over its records (an array), with the partition index. */
+  mapPartitions<B>(f: (records: ReadonlyArray<A>, partition: number) => Iterable<B>): RDD<B> {
+    return new RDD<B>(this.numPartitions, (p, emit) => pushIterable(f(this.#partition(p), p), emit));
+  }
+
+  /** One array per partition. */
+  glom(): RDD<ReadonlyArray<A>> {
+    return new RDD<ReadonlyArray<A>>(this.numPartitions, (p, emit) => emit(this.#partition(p)));
+  }
+
+  #partition(p: number): ReadonlyArray<A> {
+    if (this.#cached !== undefined) return this.#cached[p]!;
+    const records: A[] = [];
+    this.forEachIn(p, (a) => records.push(a));
+    return records;
+  }
+
+  mapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => W): RDD<readonly [K, W]> {
+    return this.map(([k, v]) => [k, f(v)] as const);
+  }
+
+  flatMapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => Iterable<W>): RDD<readonly [K, W]> {
+    return new RDD<readonly [K, W]>(this.numPartitions, (p, emit) =>
+      this.forEachIn(p, ([k, v]) => {
+        for (const w of f(v)) emit([k, w]);
+      }));
+  }
+
+  keys<K, V>(this: RDD<readonly [K, V]>): RDD<K> {
+    return this.map((kv) => kv[0]);
+  }
+
+  values<K, V>(this: RDD<readonly [K, V]>): RDD<V> {
+    return this.map((kv) => kv[1]);
+  }
+
+  /** This RDD's partitions followed by `other`'s. */
+  union(other: RDD<A>): RDD<A> {
+    return RDD.union([this, other]);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // wide transformations (one hash table, computed once)
+  // -------------------------------------------------------------------------------------
+
+  /** A lazily computed RDD whose partitions come from one pass that returns all records. */
+  static #shuffled<B>(numPartitions: number, run: () => ReadonlyArray<B>): RDD<B> {
+    let parts: ReadonlyArray<ReadonlyArray<B>> | undefined;
+    return new RDD<B>(numPartitions, (p, emit) => {
+      parts ??= slice(run(), numPartitions);
+      pushAll(parts[p]!, emit);
+    });
+  }
+
+  /** Redistributes the records into exactly `numPartitions` partitions. */
+  repartition(numPartitions: number): RDD<A> {
+    checkPartitionCount(numPartitions, "repartition's numPartitions");
+    return RDD.#shuffled(numPartitions, () => this.collect());
+  }
+
+  /** Merges the values of each key with `f` (associative), keys compared by value. */
+  reduceByKey<K, V>(
+    this: RDD<readonly [K, V]>,
+    f: (a: V, b: V) => V,
+    numPartitions: number = this.numPartitions,
+  ): RDD<readonly [K, V]> {
+    checkPartitionCount(numPartitions, "reduceByKey's numPartitions");
+    return RDD.#shuffled(numPartitions, () => {
+      const table = new Map<K, V>();
+      const interner = new KeyInterner();
+      this.#forEachRecord((kv) => {
+        let k = kv[0];
+        if (typeof k === "object" && k !== null) k = interner.canonical(k);
+        const old = table.get(k);
+        if (old !== undefined || table.has(k)) table.set(k, f(old as V, kv[1]));
+        else table.set(k, kv[1]);
+      });
+      return Array.from(table);
+    });
+  }
+
+  /** Spark's `combineByKey`: builds one combiner per key. */
+  combineByKey<K, V, C>(
+    this: RDD<readonly [K, V]>,
+    createCombiner: (v: V) => C,
+    mergeValue: (c: C, v: V) => C,
+    _mergeCombiners: (a: C, b: C) => C,
+    numPartitions: number = this.numPartitions,
+  ): RDD<readonly [K, C]> {
+    checkPartitionCount(numPartitions, "combineByKey's numPartitions");
+    // One process sees every value, so combiners never need merging here.
+    return RDD.#shuffled(numPartitions, () => {
+      const table = new Map<K, C>();
+      const interner = new KeyInterner();
+      this.#forEachRecord((kv) => {
+        const k = interner.canonical(kv[0]);
+        const old = table.get(k);
+        if (old !== undefined || table.has(k)) table.set(k, mergeValue(old as C, kv[1]));
+        else table.set(k, createCombiner(kv[1]));
+      });
+      return Array.from(table);
+    });
+  }
+
+  /** The values of each key, in arrival order. */
+  groupByKey<K, V>(this: RDD<readonly [K, V]>, numPartitions: number = this.numPartitions): RDD<readonly [K, ReadonlyArray<V>]> {
+    return this.combineByKey<K, V, V[]>((v) => [v], (c, v) => {
+      c.push(v);
+      return c;
+    }, (a, b) => a.concat(b), numPartitions);
+  }
+
+  /** How many times each distinct record occurs. */
+  countByValue(numPartitions: number = this.numPartitions): RDD<readonly [A, number]> {
+    return this.map((a): readonly [A, number] => [a, 1]).reduceByKey((x, y) => x + y, numPartitions);
+  }
+
+  /** For each key in either RDD, its values in this one and in `other`. */
+  cogroup<K, V, W>(
+    this: RDD<readonly [K, V]>,
+    other: RDD<readonly [K, W]>,
+    numPartitions: number = Math.max(this.numPartitions, other.numPartitions),
+  ): RDD<readonly [K, readonly [ReadonlyArray<V>, ReadonlyArray<W>]]> {
+    checkPartitionCount(numPartitions, "cogroup's numPartitions");
+    return RDD.#shuffled(numPartitions, () => {
+      const table = new Map<K, [V[], W[]]>();
+      const interner = new KeyInterner();
+      const groupOf = (key: K): [V[], W[]] => {
+        const k = interner.canonical(key);
+        let group = table.get(k);
+        if (group === undefined) table.set(k, group = [[], []]);
+        return group;
+      };
+      this.#forEachRecord((kv) => groupOf(kv[0])[0].push(kv[1]));
+      other.#forEachRecord((kw) => groupOf(kw[0])[1].push(kw[1]));
+      return Array.from(table);
+    });
+  }
+
+  /** Pairs of values for keys present in both RDDs. */
+  join<K, V, W>(this: RDD<readonly [K, V]>, other: RDD<readonly [K, W]>, numPartitions?: number): RDD<readonly [K, readonly [V, W]]> {
+    return this.cogroup(other, numPartitions).flatMap(([k, [vs, ws]]) => pairsOf(k, vs, ws));
+  }
+
+  /** Every pair of this RDD, with `other`'s matching values or `none`. */
+  leftOuterJoin<K, V, W>(
+    this: RDD<readonly [K, V]>,
+    other: RDD<readonly [K, W]>,
+    numPartitions?: number,
+  ): RDD<readonly [K, readonly [V, Option<W>]]> {
+    return this.cogroup(other, numPartitions).flatMap(([k, [vs, ws]]) => pairsOf(k, vs, optionsOf(ws)));
+  }
+
+  /** Every pair of `other`, with this RDD's matching values or `none`. */
+  rightOuterJoin<K, V, W>(
+    this: RDD<readonly [K, V]>,
+    other: RDD<readonly [K, W]>,
+    numPartitions?: number,
+  ): RDD<readonly [K, readonly [Option<V>, W]]> {
+    return this.cogroup(other, numPartitions).flatMap(([k, [vs, ws]]) => pairsOf(k, optionsOf(vs), ws));
+  }
+
+  /** Every key of either RDD, with the values of each side or `none`. */
+  fullOuterJoin<K, V, W>(
+    this: RDD<readonly [K, V]>,
+    other: RDD<readonly [K, W]>,
+    numPartitions?: number,
+  ): RDD<readonly [K, readonly [Option<V>, Option<W>]]> {
+    return this.cogroup(other, numPartitions).flatMap(([k, [vs, ws]]) => pairsOf(k, optionsOf(vs), optionsOf(ws)));
+  }
+
+  // -------------------------------------------------------------------------------------
+  // actions
+  // -------------------------------------------------------------------------------------
+
+  /** Every record, partition by partition. */
+  collect(): A[] {
+    const out: A[] = [];
+    this.#forEachRecord((a) => out.push(a));
+    return out;
+  }
+
+  /** The records of each partition. */
+  collectPartitions(): ReadonlyArray<ReadonlyArray<A>> {
+    return Array.from({ length: this.numPartitions }, (_, p) => this.#partition(p));
+  }
+
+  count(): number {
+    let n = 0;
+    this.#forEachRecord(() => n++);
+    return n;
+  }
+
+  /** The first `n` records, computing only the partitions it needs. */
+  take(n: number): A[] {
+    const out: A[] = [];
+    for (let p = 0; p < this.numPartitions && out.length < n; p++) {
+      const part = this.#partition(p);
+      for (let i = 0; i < part.length && out.length < n; i++) out.push(part[i]!);
+    }
+    return out;
+  }
+
+  isEmpty(): boolean {
+    return this.take(1).length === 0;
+  }
+
+  /** The first record; throws on an empty RDD. */
+  first(): A {
+    const [head] = this.take(1);
+    if (head === undefined && this.isEmpty()) {
+      throw new RangeError("first() was called on an empty RDD: check isEmpty() first");
+    }
+    return head as A;
+  }
+
+  foreach(f: (a: A) => void): void {
+    this.#forEachRecord(f);
+  }
+
+  /** Combines every record with `f`; `none` for an empty RDD. */
+  reduceOption(f: (a: A, b: A) => A): Option<A> {
+    let acc: A | undefined;
+    let seen = false;
+    this.#forEachRecord((a) => {
+      acc = seen ? f(acc as A, a) : a;
+      seen = true;
+    });
+    return seen ? some(acc as A) : none;
+  }
+
+  /** Combines every record with `f`; throws on an empty RDD, as Spark does. */
+  reduce(f: (a: A, b: A) => A): A {
+    const result = this.reduceOption(f);
+    if (result._tag === "None") {
+      throw new RangeError("reduce() was called on an empty RDD: use reduceOption() or check isEmpty() first");
+    }
+    return result.value;
+  }
+
+  fold<B>(zero: B, f: (acc: B, a: A) => B): B {
+    let acc = zero;
+    this.#forEachRecord((a) => {
+      acc = f(acc, a);
+    });
+    return acc;
+  }
+}

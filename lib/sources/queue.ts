@@ -1,0 +1,81 @@
+/**
+ * `queueStream`: batches from a list, one per batch time (Spark's QueueInputDStream),
+ * for tests and demos.
+ *
+ * @module
+ */
+import { RDD } from "../rdd/rdd.ts";
+import type { Time } from "../time/duration.ts";
+import { InputDStream } from "../dstream/input.ts";
+import type { StreamingGraph } from "../dstream/graph.ts";
+
+/**
+ * Options for `queueStream`.
+ *
+ * @category inputs
+ * @since 0.1.0
+ */
+export interface QueueStreamOptions<A> {
+  /** Take one queued batch per batch time (default), or everything queued. */
+  readonly oneAtATime?: boolean;
+  /** The batch used when the queue is empty; an empty batch by default. */
+  readonly defaultBatch?: ReadonlyArray<A> | RDD<A>;
+}
+
+const checkBatch = <A>(batch: unknown, where: string): ReadonlyArray<A> | RDD<A> => {
+  if (Array.isArray(batch) || batch instanceof RDD) return batch as ReadonlyArray<A> | RDD<A>;
+  throw new TypeError(
+    `queueStream's ${where} must be a batch (an array of records or an RDD), got ${batch === null ? "null" : typeof batch}: wrap single records in an array, e.g. [["a", "b"], ["c"]]`,
+  );
+};
+
+/**
+ * A queue of batches; `enqueue` adds more while the context runs.
+ *
+ * @category inputs
+ * @since 0.1.0
+ */
+export class QueueInputDStream<A> extends InputDStream<A> {
+  readonly #queue: Array<ReadonlyArray<A> | RDD<A>>;
+  readonly #oneAtATime: boolean;
+  readonly #defaultBatch: ReadonlyArray<A> | RDD<A> | undefined;
+
+  constructor(context: StreamingGraph, batches: ReadonlyArray<ReadonlyArray<A> | RDD<A>>, options: QueueStreamOptions<A>) {
+    if (!Array.isArray(batches)) {
+      throw new TypeError(
+        `queueStream's batches must be an array of batches (each an array of records or an RDD), got ${batches === null ? "null" : typeof batches}`,
+      );
+    }
+    // Copied, so later changes to the caller's array do not leak in (use enqueue instead).
+    const queue = batches.map((batch, i) => checkBatch<A>(batch, `batches[${i}]`));
+    const { oneAtATime = true, defaultBatch } = options ?? {};
+    if (typeof oneAtATime !== "boolean") {
+      throw new TypeError(`queueStream's oneAtATime must be true or false, got ${typeof oneAtATime}`);
+    }
+    const checkedDefault = defaultBatch === undefined ? undefined : checkBatch<A>(defaultBatch, "defaultBatch");
+    super(context, "queueStream");
+    this.#queue = queue;
+    this.#oneAtATime = oneAtATime;
+    this.#defaultBatch = checkedDefault;
+  }
+
+  /** Adds batches at the end of the queue; allowed while the context runs. */
+  enqueue(...batches: ReadonlyArray<ReadonlyArray<A> | RDD<A>>): void {
+    batches.forEach((batch, i) => this.#queue.push(checkBatch<A>(batch, `enqueue's batch ${i}`)));
+  }
+
+  /** How many batches wait in the queue. */
+  get size(): number {
+    return this.#queue.length;
+  }
+
+  protected override take(_time: Time): { readonly rdd: RDD<A>; readonly count: number } {
+    const taken = this.#oneAtATime ? this.#queue.splice(0, 1) : this.#queue.splice(0);
+    const batches = taken.length > 0 ? taken : this.#defaultBatch === undefined ? [] : [this.#defaultBatch];
+    const rdds = batches.map((batch) => batch instanceof RDD ? batch : RDD.fromArray(batch, Math.min(this.context.defaultParallelism, Math.max(batch.length, 1))));
+    const rdd = rdds.length === 0 ? RDD.empty<A>() : RDD.union(rdds);
+    let count = 0;
+    for (const batch of batches) count += batch instanceof RDD ? batch.count() : batch.length;
+    return { rdd, count };
+  }
+}
