@@ -345,7 +345,7 @@ export class StreamingContext implements StreamingGraph {
       this.logger.warn("StreamingContext has not been started yet");
       this.#state = "STOPPED";
     } else if (this.#state === "STOPPED") {
-      if (this.#stopping === undefined) this.logger.warn("StreamingContext has already been stopped");
+      this.logger.warn("StreamingContext has already been stopped");
     } else {
       this.#state = "STOPPED";
       this.#stopping = this.#shutDown(stopGracefully);
