@@ -41,8 +41,8 @@ const blocksOf = (stdout: string) => stdout.split(`${DASHES}\nTime: `).slice(1);
 
 /** The assertions used here, as both tap and the Deno shim provide them. */
 interface Assert {
-  equal(actual: unknown, expected: unknown, message?: string): void;
-  match(actual: string, pattern: RegExp, message?: string): void;
+  equal(actual: unknown, expected: unknown, message: string): void;
+  match(actual: string, pattern: RegExp, message: string): void;
 }
 
 const checkWordCount = (t: Assert, result: Run, batches: number) => {
