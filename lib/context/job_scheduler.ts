@@ -13,6 +13,10 @@ import type { InputDStream } from "../dstream/input.ts";
 import type { Logger } from "../dstream/graph.ts";
 import type { BatchInfo, OutputOperationInfo, StreamingListener } from "./listener.ts";
 import { describe } from "./spark_context.ts";
+import { UserFunctionError } from "../rdd/user_function_error.ts";
+
+/** Why a batch failed: a user function's error already reads "map-2 failed: …". */
+const reasonOf = (error: unknown): string => error instanceof UserFunctionError ? error.message : describe(error);
 
 /**
  * An output operation registered on a stream.
@@ -127,7 +131,7 @@ export class JobScheduler implements DrivenByClock {
       host.post((l) => l.onBatchSubmitted?.({ batchInfo: this.#info(batch) }));
       this.#processing ??= this.#processQueue();
     } catch (error) {
-      host.reportError(new BatchError(`Error generating jobs for time ${time}: ${describe(error)}`, time, error));
+      host.reportError(new BatchError(`Error generating jobs for time ${time}: ${reasonOf(error)}`, time, error));
       this.#clear(time);
     }
   }
@@ -157,7 +161,7 @@ export class JobScheduler implements DrivenByClock {
       try {
         await output.run(rdd, time);
       } catch (error) {
-        failureReason = describe(error);
+        failureReason = reasonOf(error);
         host.reportError(
           new BatchError(`Error running job ${output.name} (output ${output.id}) at time ${time}: ${failureReason}`, time, error),
         );

@@ -7,6 +7,8 @@
 import { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
 import { type DStream, TransformedDStream } from "./dstream.ts";
+import { namedTransform } from "./_named.ts";
+import { userFunctionError } from "../rdd/user_function_error.ts";
 
 // -------------------------------------------------------------------------------------
 // mapping
@@ -24,7 +26,7 @@ import { type DStream, TransformedDStream } from "./dstream.ts";
  * @since 0.1.0
  */
 export const map = <A, B>(f: (a: A) => B) => (self: DStream<A>): DStream<B> =>
-  new TransformedDStream(self, "map", (rdd) => rdd.map(f));
+  namedTransform(self, "map", (rdd, _time, name) => rdd.map(f, name));
 
 /**
  * Applies `f` to every record and flattens the iterables it returns.
@@ -33,7 +35,7 @@ export const map = <A, B>(f: (a: A) => B) => (self: DStream<A>): DStream<B> =>
  * @since 0.1.0
  */
 export const flatMap = <A, B>(f: (a: A) => Iterable<B>) => (self: DStream<A>): DStream<B> =>
-  new TransformedDStream(self, "flatMap", (rdd) => rdd.flatMap(f));
+  namedTransform(self, "flatMap", (rdd, _time, name) => rdd.flatMap(f, name));
 
 /**
  * Applies `f` to each partition's records at once.
@@ -43,7 +45,7 @@ export const flatMap = <A, B>(f: (a: A) => Iterable<B>) => (self: DStream<A>): D
  */
 export const mapPartitions =
   <A, B>(f: (records: ReadonlyArray<A>, partition: number) => Iterable<B>) => (self: DStream<A>): DStream<B> =>
-    new TransformedDStream(self, "mapPartitions", (rdd) => rdd.mapPartitions(f));
+    namedTransform(self, "mapPartitions", (rdd, _time, name) => rdd.mapPartitions(f, name));
 
 /**
  * Turns each partition into one array.
@@ -74,8 +76,13 @@ export const repartition = (numPartitions: number) => <A>(self: DStream<A>): DSt
  * @since 0.1.0
  */
 export const transform = <A, B>(f: (rdd: RDD<A>, time: Time) => RDD<B>) => (self: DStream<A>): DStream<B> =>
-  new TransformedDStream(self, "transform", (rdd, time) => {
-    const out = f(rdd, time);
+  namedTransform(self, "transform", (rdd, time, name) => {
+    let out: RDD<B>;
+    try {
+      out = f(rdd, time);
+    } catch (error) {
+      throw userFunctionError(name, error);
+    }
     if (out === null || out === undefined) {
       throw new TypeError(
         `transform's function returned ${String(out)} at time ${time}: return an RDD (RDD.empty() for no records)`,
@@ -98,7 +105,7 @@ export const filter: {
   <A, B extends A>(refinement: (a: A) => a is B): (self: DStream<A>) => DStream<B>;
   <A>(predicate: (a: A) => boolean): <B extends A>(self: DStream<B>) => DStream<B>;
 } = <A>(predicate: (a: A) => boolean) => (self: DStream<A>): DStream<A> =>
-  new TransformedDStream(self, "filter", (rdd) => rdd.filter(predicate));
+  namedTransform(self, "filter", (rdd, _time, name) => rdd.filter(predicate, name));
 
 // -------------------------------------------------------------------------------------
 // folding
@@ -121,9 +128,9 @@ export const count = () => <A>(self: DStream<A>): DStream<number> =>
  * @since 0.1.0
  */
 export const reduce = <A>(f: (a: A, b: A) => A) => (self: DStream<A>): DStream<A> =>
-  new TransformedDStream(self, "reduce", (rdd) =>
+  namedTransform(self, "reduce", (rdd, _time, name) =>
     new RDD<A>(1, (_, emit) => {
-      const result = rdd.reduceOption(f);
+      const result = rdd.reduceOption(f, name);
       if (result._tag === "Some") emit(result.value);
     }));
 

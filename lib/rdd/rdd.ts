@@ -10,6 +10,7 @@
  */
 import { none, type Option, some } from "fp-ts/lib/Option.js";
 import { KeyInterner } from "./keys.ts";
+import { userFunctionError } from "./user_function_error.ts";
 
 /** Pushes every record of one partition to `emit`, in order. */
 type ComputePartition<A> = (partition: number, emit: (a: A) => void) => void;
@@ -38,6 +39,31 @@ const pushAll = <A>(items: ReadonlyArray<A>, emit: (a: A) => void): void => {
 const pushIterable = <A>(items: Iterable<A>, emit: (a: A) => void): void => {
   if (Array.isArray(items)) pushAll(items as ReadonlyArray<A>, emit);
   else for (const item of items) emit(item);
+};
+
+/**
+ * Like {@link pushIterable}, for an iterable a user function returned: an error thrown
+ * while iterating it (a generator's body) is the user function's, named `label`; an
+ * error thrown by `emit` (a later step) passes through.
+ */
+const pushUserIterable = <A>(items: Iterable<A>, emit: (a: A) => void, label: string): void => {
+  if (Array.isArray(items)) return pushAll(items as ReadonlyArray<A>, emit);
+  let iterator: Iterator<A>;
+  try {
+    iterator = items[Symbol.iterator]();
+  } catch (error) {
+    throw userFunctionError(label, error);
+  }
+  for (;;) {
+    let step: IteratorResult<A>;
+    try {
+      step = iterator.next();
+    } catch (error) {
+      throw userFunctionError(label, error);
+    }
+    if (step.done === true) return;
+    emit(step.value);
+  }
 };
 
 /** Every `[key, [x, y]]` for `x` in `xs` and `y` in `ys`. */
@@ -159,26 +185,75 @@ export class RDD<A> {
   // narrow transformations (fused: no array per step)
   // -------------------------------------------------------------------------------------
 
-  map<B>(f: (a: A) => B): RDD<B> {
-    return new RDD<B>(this.numPartitions, (p, emit) => this.forEachIn(p, (a) => emit(f(a))));
+  // An optional `label` (an operation's name, e.g. "map-2") makes an error thrown by the
+  // user's function a UserFunctionError naming it; only the user call is inside the try.
+
+  map<B>(f: (a: A) => B, label?: string): RDD<B> {
+    if (label === undefined) return new RDD<B>(this.numPartitions, (p, emit) => this.forEachIn(p, (a) => emit(f(a))));
+    return new RDD<B>(this.numPartitions, (p, emit) =>
+      this.forEachIn(p, (a) => {
+        let b: B;
+        try {
+          b = f(a);
+        } catch (error) {
+          throw userFunctionError(label, error);
+        }
+        emit(b);
+      }));
   }
 
-  flatMap<B>(f: (a: A) => Iterable<B>): RDD<B> {
-    return new RDD<B>(this.numPartitions, (p, emit) => this.forEachIn(p, (a) => pushIterable(f(a), emit)));
+  flatMap<B>(f: (a: A) => Iterable<B>, label?: string): RDD<B> {
+    if (label === undefined) {
+      return new RDD<B>(this.numPartitions, (p, emit) => this.forEachIn(p, (a) => pushIterable(f(a), emit)));
+    }
+    return new RDD<B>(this.numPartitions, (p, emit) =>
+      this.forEachIn(p, (a) => {
+        let items: Iterable<B>;
+        try {
+          items = f(a);
+        } catch (error) {
+          throw userFunctionError(label, error);
+        }
+        pushUserIterable(items, emit, label);
+      }));
   }
 
-  filter<B extends A>(predicate: (a: A) => a is B): RDD<B>;
-  filter(predicate: (a: A) => boolean): RDD<A>;
-  filter(predicate: (a: A) => boolean): RDD<A> {
+  filter<B extends A>(predicate: (a: A) => a is B, label?: string): RDD<B>;
+  filter(predicate: (a: A) => boolean, label?: string): RDD<A>;
+  filter(predicate: (a: A) => boolean, label?: string): RDD<A> {
+    if (label === undefined) {
+      return new RDD<A>(this.numPartitions, (p, emit) =>
+        this.forEachIn(p, (a) => {
+          if (predicate(a)) emit(a);
+        }));
+    }
     return new RDD<A>(this.numPartitions, (p, emit) =>
       this.forEachIn(p, (a) => {
-        if (predicate(a)) emit(a);
+        let keep: boolean;
+        try {
+          keep = predicate(a);
+        } catch (error) {
+          throw userFunctionError(label, error);
+        }
+        if (keep) emit(a);
       }));
   }
 
   /** Runs `f` once per partition over its records (an array), with the partition index. */
-  mapPartitions<B>(f: (records: ReadonlyArray<A>, partition: number) => Iterable<B>): RDD<B> {
-    return new RDD<B>(this.numPartitions, (p, emit) => pushIterable(f(this.#partition(p), p), emit));
+  mapPartitions<B>(f: (records: ReadonlyArray<A>, partition: number) => Iterable<B>, label?: string): RDD<B> {
+    if (label === undefined) {
+      return new RDD<B>(this.numPartitions, (p, emit) => pushIterable(f(this.#partition(p), p), emit));
+    }
+    return new RDD<B>(this.numPartitions, (p, emit) => {
+      const records = this.#partition(p);
+      let items: Iterable<B>;
+      try {
+        items = f(records, p);
+      } catch (error) {
+        throw userFunctionError(label, error);
+      }
+      pushUserIterable(items, emit, label);
+    });
   }
 
   /** One array per partition. */
@@ -193,14 +268,38 @@ export class RDD<A> {
     return records;
   }
 
-  mapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => W): RDD<readonly [K, W]> {
-    return this.map(([k, v]) => [k, f(v)] as const);
+  mapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => W, label?: string): RDD<readonly [K, W]> {
+    if (label === undefined) return this.map(([k, v]) => [k, f(v)] as const);
+    return new RDD<readonly [K, W]>(this.numPartitions, (p, emit) =>
+      this.forEachIn(p, (kv) => {
+        let w: W;
+        try {
+          w = f(kv[1]);
+        } catch (error) {
+          throw userFunctionError(label, error);
+        }
+        emit([kv[0], w]);
+      }));
   }
 
-  flatMapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => Iterable<W>): RDD<readonly [K, W]> {
+  flatMapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => Iterable<W>, label?: string): RDD<readonly [K, W]> {
+    if (label === undefined) {
+      return new RDD<readonly [K, W]>(this.numPartitions, (p, emit) =>
+        this.forEachIn(p, ([k, v]) => {
+          for (const w of f(v)) emit([k, w]);
+        }));
+    }
     return new RDD<readonly [K, W]>(this.numPartitions, (p, emit) =>
-      this.forEachIn(p, ([k, v]) => {
-        for (const w of f(v)) emit([k, w]);
+      this.forEachIn(p, (kv) => {
+        const k = kv[0];
+        let ws: Iterable<W>;
+        try {
+          ws = f(kv[1]);
+        } catch (error) {
+          throw userFunctionError(label, error);
+        }
+        if (Array.isArray(ws)) for (let i = 0; i < ws.length; i++) emit([k, ws[i] as W]);
+        else pushUserIterable(ws, (w) => emit([k, w]), label);
       }));
   }
 
@@ -241,6 +340,7 @@ export class RDD<A> {
     this: RDD<readonly [K, V]>,
     f: (a: V, b: V) => V,
     numPartitions: number = this.numPartitions,
+    label?: string,
   ): RDD<readonly [K, V]> {
     checkPartitionCount(numPartitions, "reduceByKey's numPartitions");
     return RDD.#shuffled(numPartitions, () => {
@@ -250,8 +350,15 @@ export class RDD<A> {
         let k = kv[0];
         if (typeof k === "object" && k !== null) k = interner.canonical(k);
         const old = table.get(k);
-        if (old !== undefined || table.has(k)) table.set(k, f(old as V, kv[1]));
-        else table.set(k, kv[1]);
+        if (old !== undefined || table.has(k)) {
+          let merged: V;
+          try {
+            merged = f(old as V, kv[1]);
+          } catch (error) {
+            throw label === undefined ? error : userFunctionError(label, error);
+          }
+          table.set(k, merged);
+        } else table.set(k, kv[1]);
       });
       return Array.from(table);
     });
@@ -264,6 +371,7 @@ export class RDD<A> {
     mergeValue: (c: C, v: V) => C,
     _mergeCombiners: (a: C, b: C) => C,
     numPartitions: number = this.numPartitions,
+    label?: string,
   ): RDD<readonly [K, C]> {
     checkPartitionCount(numPartitions, "combineByKey's numPartitions");
     // One process sees every value, so combiners never need merging here.
@@ -273,8 +381,13 @@ export class RDD<A> {
       this.#forEachRecord((kv) => {
         const k = interner.canonical(kv[0]);
         const old = table.get(k);
-        if (old !== undefined || table.has(k)) table.set(k, mergeValue(old as C, kv[1]));
-        else table.set(k, createCombiner(kv[1]));
+        let combined: C;
+        try {
+          combined = old !== undefined || table.has(k) ? mergeValue(old as C, kv[1]) : createCombiner(kv[1]);
+        } catch (error) {
+          throw label === undefined ? error : userFunctionError(label, error);
+        }
+        table.set(k, combined);
       });
       return Array.from(table);
     });
@@ -397,12 +510,20 @@ export class RDD<A> {
   }
 
   /** Combines every record with `f`; `none` for an empty RDD. */
-  reduceOption(f: (a: A, b: A) => A): Option<A> {
+  reduceOption(f: (a: A, b: A) => A, label?: string): Option<A> {
     let acc: A | undefined;
     let seen = false;
     this.#forEachRecord((a) => {
-      acc = seen ? f(acc as A, a) : a;
-      seen = true;
+      if (!seen) {
+        acc = a;
+        seen = true;
+        return;
+      }
+      try {
+        acc = f(acc as A, a);
+      } catch (error) {
+        throw label === undefined ? error : userFunctionError(label, error);
+      }
     });
     return seen ? some(acc as A) : none;
   }
