@@ -226,7 +226,7 @@ export class StreamingContext implements StreamingGraph {
    * Lines of UTF-8 text from a TCP server, read by a receiver that reconnects with
    * back-off when the server is down or closes the connection.
    */
-  socketTextStream(hostname: string, port: number, options: SocketTextStreamOptions = {}): DStream<string> {
+  socketTextStream(hostname: string, port: number, options: SocketTextStreamOptions = {}): InputDStream<string> {
     return new SocketTextInputDStream(this, hostname, port, options);
   }
 
