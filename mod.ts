@@ -51,6 +51,15 @@ export {
   repartition,
   transform,
 } from "./lib/dstream/stateless.ts";
+export { slice, transformWith, union, unionAll } from "./lib/dstream/stateless.ts";
+export {
+  countByValueAndWindow,
+  countByWindow,
+  groupByKeyAndWindow,
+  reduceByKeyAndWindow,
+  reduceByWindow,
+  window,
+} from "./lib/dstream/window.ts";
 export { mapValues, reduceByKey, type Widen } from "./lib/dstream/pair.ts";
 
 // contexts

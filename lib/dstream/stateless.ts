@@ -5,8 +5,8 @@
  * @module
  */
 import { RDD } from "../rdd/rdd.ts";
-import type { Time } from "../time/duration.ts";
-import { type DStream, TransformedDStream } from "./dstream.ts";
+import { Time } from "../time/duration.ts";
+import { DStream, isDStream, TransformedDStream } from "./dstream.ts";
 import { namedTransform } from "./_named.ts";
 import { userFunctionError } from "../rdd/user_function_error.ts";
 
@@ -142,3 +142,204 @@ export const reduce = <A>(f: (a: A, b: A) => A) => (self: DStream<A>): DStream<A
  */
 export const countByValue = (numPartitions?: number) => <A>(self: DStream<A>): DStream<readonly [A, number]> =>
   new TransformedDStream(self, "countByValue", (rdd) => rdd.countByValue(numPartitions ?? self.context.defaultParallelism));
+
+// -------------------------------------------------------------------------------------
+// combining streams
+// -------------------------------------------------------------------------------------
+
+const describeArgument = (u: unknown): string => {
+  if (u === null) return "null";
+  if (typeof u === "object") return `an object (${u.constructor?.name ?? "Object"})`;
+  return `${typeof u} ${String(u)}`;
+};
+
+/** Checks that `streams` can be combined: DStreams of one context with one slide duration. */
+const checkCombinable = (operation: string, streams: ReadonlyArray<unknown>): ReadonlyArray<DStream<unknown>> => {
+  if (streams.length === 0) {
+    throw new RangeError(`${operation} needs at least one stream, got none: pass e.g. ${operation}([a, b])`);
+  }
+  streams.forEach((stream, i) => {
+    if (!isDStream(stream)) {
+      throw new TypeError(`${operation}'s stream ${i} must be a DStream, got ${describeArgument(stream)}`);
+    }
+  });
+  const checked = streams as ReadonlyArray<DStream<unknown>>;
+  const first = checked[0]!;
+  for (const stream of checked) {
+    if (stream.context !== first.context) {
+      throw new Error(
+        `${operation} needs streams of one StreamingContext, but ${first.name} and ${stream.name} belong to two different contexts: create every stream of a pipeline from one context`,
+      );
+    }
+    if (!stream.slideDuration.equals(first.slideDuration)) {
+      throw new Error(
+        `${operation} needs streams with the same slide duration, but ${first.name} slides every ${first.slideDuration} and ${stream.name} every ${stream.slideDuration}: give them one slide first, e.g. with window(windowDuration, slideDuration)`,
+      );
+    }
+  }
+  return checked;
+};
+
+/** A node whose RDD at each time combines its parents' RDDs at that time. */
+class CombinedDStream<B> extends DStream<B> {
+  readonly #combine: (rdds: ReadonlyArray<RDD<unknown>>, time: Time, name: string) => RDD<B>;
+
+  constructor(
+    streams: ReadonlyArray<DStream<unknown>>,
+    kind: string,
+    combine: (rdds: ReadonlyArray<RDD<unknown>>, time: Time, name: string) => RDD<B>,
+  ) {
+    const first = streams[0]!;
+    super(first.context, kind, streams, first.slideDuration);
+    this.#combine = combine;
+  }
+
+  protected override compute(time: Time): RDD<B> {
+    const rdds = this.parents.map((parent) => {
+      const rdd = parent.getOrCompute(time);
+      if (rdd === undefined) {
+        throw new Error(
+          `${this.name} could not get ${parent.name}'s RDD at time ${time}: every stream it combines must produce an RDD at each of its batch times`,
+        );
+      }
+      return rdd;
+    });
+    return this.#combine(rdds, time, this.name);
+  }
+}
+
+const unionOf = <A>(operation: string, streams: ReadonlyArray<unknown>): DStream<A> =>
+  new CombinedDStream<A>(checkCombinable(operation, streams), "union", (rdds) => RDD.union(rdds as ReadonlyArray<RDD<A>>));
+
+/**
+ * The records of this stream and of `others`, batch by batch (Spark's `union`). The
+ * streams must come from one context and have the same slide duration.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock, foreachRDD, pipe, Seconds, SparkContext, StreamingContext, union } from "@dstreams/dstreams";
+ * import assert from "node:assert";
+ * const clock = new ManualClock();
+ * const ssc = new StreamingContext(new SparkContext({ appName: "Doc" }), Seconds(1), { clock });
+ * const seen: number[][] = [];
+ * pipe(ssc.queueStream([[1, 2]]), union(ssc.queueStream([[3]])), foreachRDD((rdd) => void seen.push(rdd.collect())));
+ * ssc.start();
+ * await clock.advance(Seconds(1));
+ * await ssc.stop();
+ * assert.deepEqual(seen, [[1, 2, 3]]);
+ * ```
+ * @category combining
+ * @since 0.1.0
+ */
+export const union = <B>(...others: ReadonlyArray<DStream<B>>) => <A>(self: DStream<A>): DStream<A | B> =>
+  unionOf<A | B>("union", [self, ...others]);
+
+/**
+ * The records of every stream in `streams`, batch by batch (Spark's
+ * `StreamingContext.union`). At least one stream; all from one context, with the same
+ * slide duration.
+ *
+ * @category combining
+ * @since 0.1.0
+ */
+export const unionAll = <A>(streams: ReadonlyArray<DStream<A>>): DStream<A> => {
+  if (!Array.isArray(streams)) {
+    throw new TypeError(`unionAll takes an array of DStreams, got ${describeArgument(streams)}: write unionAll([a, b])`);
+  }
+  return unionOf<A>("unionAll", streams);
+};
+
+/**
+ * Runs `f` on this stream's and `other`'s RDDs of each batch (on the driver, every
+ * batch) and uses the RDD it returns, e.g. to join each batch with another stream's.
+ * The streams must come from one context and have the same slide duration.
+ *
+ * @example
+ * ```ts
+ * import { transformWith } from "@dstreams/dstreams";
+ * import type { DStream, RDD } from "@dstreams/dstreams";
+ * declare const clicks: DStream<readonly [string, number]>;
+ * const joinWith = (names: DStream<readonly [string, string]>) =>
+ *   transformWith(names, (a: RDD<readonly [string, number]>, b: RDD<readonly [string, string]>) => a.join(b));
+ * ```
+ * @category combining
+ * @since 0.1.0
+ */
+export const transformWith =
+  <A, B, C>(other: DStream<B>, f: (a: RDD<A>, b: RDD<B>, time: Time) => RDD<C>) => (self: DStream<A>): DStream<C> => {
+    if (typeof f !== "function") {
+      throw new TypeError(`transformWith needs a function (rddA, rddB, time) => rdd, got ${describeArgument(f)}`);
+    }
+    const streams = checkCombinable("transformWith", [self, other]);
+    return new CombinedDStream<C>(streams, "transformWith", (rdds, time, name) => {
+      let out: RDD<C>;
+      try {
+        out = f(rdds[0] as RDD<A>, rdds[1] as RDD<B>, time);
+      } catch (error) {
+        throw userFunctionError(name, error);
+      }
+      if (out === null || out === undefined) {
+        throw new TypeError(
+          `transformWith's function returned ${String(out)} at time ${time}: return an RDD (RDD.empty() for no records)`,
+        );
+      }
+      return out;
+    });
+  };
+
+// -------------------------------------------------------------------------------------
+// querying a started stream
+// -------------------------------------------------------------------------------------
+
+const toTime = (t: Time | number, name: string): Time => {
+  if (t instanceof Time) return t;
+  if (typeof t === "number" && Number.isSafeInteger(t)) return new Time(t);
+  throw new TypeError(`slice's ${name} must be a Time or a whole number of milliseconds, got ${describeArgument(t)}`);
+};
+
+const sliceOf = <A>(self: DStream<A>, from: Time | number, to: Time | number): ReadonlyArray<RDD<A>> => {
+  if (!isDStream(self)) throw new TypeError(`slice needs a DStream, got ${describeArgument(self)}`);
+  const zero = self.zeroTime;
+  if (zero === undefined) {
+    throw new Error(
+      `${self.name} has not been initialized: slice reads the RDDs a stream remembers, so call it after ssc.start() on a stream that an output uses`,
+    );
+  }
+  const slide = self.slideDuration;
+  const align = (t: Time, name: string): Time => {
+    if ((t.milliseconds - zero.milliseconds) % slide.milliseconds === 0) return t;
+    self.context.logger.warn(`${name} (${t}) is not a multiple of slideDuration (${slide}): using ${t.floor(slide, zero)}`);
+    return t.floor(slide, zero);
+  };
+  const first = align(toTime(from, "fromTime"), "fromTime").milliseconds;
+  const last = align(toTime(to, "toTime"), "toTime").milliseconds;
+  return self.rememberedRDDs()
+    .filter(([t]) => t.milliseconds >= first && t.milliseconds <= last && t.milliseconds > zero.milliseconds)
+    .map(([, rdd]) => rdd);
+};
+
+/**
+ * The RDDs a started stream produced between `fromTime` and `toTime`, both included,
+ * oldest first (Spark's `DStream.slice`). Times that are not on the stream's slide are
+ * floored to it (with a warning); times at or before the start have no RDD. Only RDDs
+ * the stream still remembers are returned: keep more with `ssc.remember(duration)`.
+ * Throws before the context starts. Call it data-first, `slice(stream, from, to)`, or
+ * data-last, `pipe(stream, slice(from, to))`; times are `Time`s or milliseconds.
+ *
+ * @category querying
+ * @since 0.1.0
+ */
+export const slice: {
+  (fromTime: Time | number, toTime: Time | number): <A>(self: DStream<A>) => ReadonlyArray<RDD<A>>;
+  <A>(self: DStream<A>, fromTime: Time | number, toTime: Time | number): ReadonlyArray<RDD<A>>;
+} = (<A>(...args: [Time | number, Time | number] | [DStream<A>, Time | number, Time | number]) => {
+  if (isDStream(args[0])) {
+    const [self, from, to] = args as [DStream<A>, Time | number, Time | number];
+    return sliceOf(self, from, to);
+  }
+  const [from, to] = args as [Time | number, Time | number];
+  return (self: DStream<A>) => sliceOf(self, from, to);
+}) as {
+  (fromTime: Time | number, toTime: Time | number): <A>(self: DStream<A>) => ReadonlyArray<RDD<A>>;
+  <A>(self: DStream<A>, fromTime: Time | number, toTime: Time | number): ReadonlyArray<RDD<A>>;
+};
