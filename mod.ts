@@ -60,7 +60,32 @@ export {
   reduceByWindow,
   window,
 } from "./lib/dstream/window.ts";
-export { mapValues, reduceByKey, type Widen } from "./lib/dstream/pair.ts";
+export {
+  cogroup,
+  combineByKey,
+  flatMapValues,
+  fullOuterJoin,
+  groupByKey,
+  join,
+  leftOuterJoin,
+  mapValues,
+  reduceByKey,
+  rightOuterJoin,
+  type Widen,
+} from "./lib/dstream/pair.ts";
+export {
+  mapWithState,
+  MapWithStateDStream,
+  type State,
+  type StateData,
+  type StatefulDStream,
+  stateSnapshots,
+  StateSpec,
+  type UpdateFunction,
+  updateStateByKey,
+  type UpdateStateOptions,
+} from "./lib/dstream/state.ts";
+export { UserFunctionError } from "./lib/rdd/user_function_error.ts";
 
 // contexts
 export { type LogLevel, type SparkConf, SparkContext } from "./lib/context/spark_context.ts";
