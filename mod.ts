@@ -106,8 +106,28 @@ export type {
 // inputs
 export { QueueInputDStream, type QueueStreamOptions } from "./lib/sources/queue.ts";
 export { SocketTextInputDStream, type SocketTextStreamOptions } from "./lib/sources/socket.ts";
+export { SocketReceiver } from "./lib/sources/socket.ts";
+export { Receiver, ReceiverInputDStream, type ReceiverOptions } from "./lib/sources/receiver.ts";
+export { RateLimiter } from "./lib/sources/rate_limiter.ts";
+export { FileInputDStream, type FileFormat, type FileStreamOptions, fixedLengthRecords, textLines } from "./lib/sources/file.ts";
+
+// typed records
+export {
+  csvLines,
+  type CsvOptions,
+  DeadLetter,
+  decode,
+  DecodeCounts,
+  type Decoded,
+  type DecodeOptions,
+  decodesToItself,
+  formatValidationErrors,
+  jsonLines,
+  NumberFromString,
+} from "./lib/dstream/decode.ts";
 
 // outputs
 export { foreachRDD, formatBatch, pprint, type PprintOptions } from "./lib/sinks/output.ts";
 export { formatRecord } from "./lib/sinks/format.ts";
+export { rddToFileName, saveAsTextFiles } from "./lib/sinks/text_files.ts";
 export { startTextFeeder, type TextFeeder, type TextFeederOptions } from "./lib/sources/text_feeder.ts";
