@@ -240,7 +240,8 @@ class StateDStream<K, V, S> extends DStream<readonly [K, S]> implements Stateful
  */
 export const updateStateByKey = <K, V, S>(
   updateFunc: UpdateFunction<K, Widen<V>, S>,
-  options: UpdateStateOptions<K, S> = {},
+  // The key type comes from the stream, not from an initial RDD of literal keys.
+  options: UpdateStateOptions<NoInfer<K>, S> = {},
 ) => {
   if (typeof updateFunc !== "function") {
     throw new TypeError(`updateStateByKey needs a function (values, state) => Option, got ${typeof updateFunc}`);
