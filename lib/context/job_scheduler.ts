@@ -78,6 +78,8 @@ export class JobScheduler implements DrivenByClock {
   #timerRunning = false;
   #processing: Promise<void> | undefined;
   #dropQueued = false;
+  /** Records the inputs gave batches so far: a graceful stop waits while this grows. */
+  #allocatedRecords = 0;
 
   constructor(host: SchedulerHost, nodes: ReadonlyArray<DStream<unknown>>) {
     this.#host = host;
@@ -115,7 +117,11 @@ export class JobScheduler implements DrivenByClock {
     const host = this.#host;
     try {
       const streamIdToNumRecords = new Map<number, number>();
-      for (const input of host.inputs) streamIdToNumRecords.set(input.id, input.allocate(time));
+      for (const input of host.inputs) {
+        const n = input.allocate(time);
+        streamIdToNumRecords.set(input.id, n);
+        this.#allocatedRecords += n;
+      }
       const jobs: Job[] = [];
       for (const output of host.outputs) {
         const rdd = output.stream.getOrCompute(time);
@@ -236,17 +242,28 @@ export class JobScheduler implements DrivenByClock {
    */
   async stop(graceful: boolean, timeoutMs: number): Promise<void> {
     if (graceful) {
-      const deadline = Date.now() + timeoutMs;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      });
-      while (this.#timerRunning && this.#host.inputs.some((input) => input.hasPendingRecords()) && Date.now() < deadline) {
-        await Promise.race([this.#nextChange(), timedOut]);
+      // Wait while inputs hold records no batch took yet (a receiver's buffer, possibly
+      // drained over several batches by its rate limit; files that appeared). The
+      // timeout counts from the last batch that took records, so a long but moving
+      // drain finishes, and a stuck one ends.
+      const pending = () => this.#host.inputs.some((input) => input.hasPendingRecords());
+      let progress = this.#allocatedRecords;
+      let deadline = Date.now() + timeoutMs;
+      while (this.#timerRunning && pending()) {
+        if (this.#allocatedRecords !== progress) {
+          progress = this.#allocatedRecords;
+          deadline = Date.now() + timeoutMs;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([this.#nextChange(), new Promise<void>((resolve) => void (timer = setTimeout(resolve, left)))]);
+        clearTimeout(timer);
       }
-      clearTimeout(timer);
-      if (this.#host.inputs.some((input) => input.hasPendingRecords())) {
-        this.#host.logger.warn(`Graceful stop timed out after ${timeoutMs} ms with received records not yet in a batch`);
+      if (pending()) {
+        this.#host.logger.warn(
+          `Graceful stop gave up after ${timeoutMs} ms without a batch taking the received records that are still waiting`,
+        );
       }
     } else {
       this.#dropQueued = true;

@@ -12,6 +12,9 @@ import type { InputDStream } from "../dstream/input.ts";
 import type { Logger, StreamingGraph } from "../dstream/graph.ts";
 import { QueueInputDStream, type QueueStreamOptions } from "../sources/queue.ts";
 import { SocketTextInputDStream, type SocketTextStreamOptions } from "../sources/socket.ts";
+import { FileInputDStream, type FileFormat, type FileStreamOptions, fixedLength, textLines } from "../sources/file.ts";
+import { type Receiver, ReceiverInputDStream, type ReceiverOptions } from "../sources/receiver.ts";
+import { checkMaxRate } from "../sources/rate_limiter.ts";
 import type { StreamingListener } from "./listener.ts";
 import { JobScheduler, type OutputOperation } from "./job_scheduler.ts";
 import { describe, SparkContext } from "./spark_context.ts";
@@ -33,6 +36,13 @@ export type StreamingContextState = "INITIALIZED" | "ACTIVE" | "STOPPED";
 export interface StreamingContextOptions {
   /** What drives batch times: the system clock by default, a `ManualClock` in tests. */
   readonly clock?: Clock;
+  /**
+   * The default `maxRate` of every receiver, in records per second (Spark's
+   * `spark.streaming.receiver.maxRate`); unlimited by default.
+   */
+  readonly receiverMaxRate?: number;
+  /** The default `maxBufferedRecords` of every receiver (see `ReceiverOptions`). */
+  readonly receiverMaxBufferedRecords?: number;
 }
 
 /**
@@ -83,6 +93,7 @@ export class StreamingContext implements StreamingGraph {
   #stopping: Promise<void> | undefined;
   #releaseClock: (() => void) | undefined;
   #error: Error | undefined;
+  readonly #receiverDefaults: ReceiverOptions;
   readonly #inputs: InputDStream<unknown>[] = [];
   readonly #outputs: OutputOperation[] = [];
   readonly #listeners = new Set<StreamingListener>();
@@ -111,6 +122,17 @@ export class StreamingContext implements StreamingGraph {
     this.sparkContext = sparkContext;
     this.batchDuration = batchDuration;
     this.clock = options.clock ?? new SystemClock();
+    const maxRate = checkMaxRate(options.receiverMaxRate, "StreamingContext's receiverMaxRate");
+    const maxBuffered = options.receiverMaxBufferedRecords;
+    if (maxBuffered !== undefined && (!Number.isSafeInteger(maxBuffered) || maxBuffered < 1)) {
+      throw new RangeError(
+        `StreamingContext's receiverMaxBufferedRecords must be a positive whole number of records, got ${describeValue(maxBuffered)}`,
+      );
+    }
+    this.#receiverDefaults = {
+      ...(maxRate === undefined ? {} : { maxRate }),
+      ...(maxBuffered === undefined ? {} : { maxBufferedRecords: maxBuffered }),
+    };
   }
 
   // -------------------------------------------------------------------------------------
@@ -226,8 +248,49 @@ export class StreamingContext implements StreamingGraph {
    * Lines of UTF-8 text from a TCP server, read by a receiver that reconnects with
    * back-off when the server is down or closes the connection.
    */
-  socketTextStream(hostname: string, port: number, options: SocketTextStreamOptions = {}): InputDStream<string> {
-    return new SocketTextInputDStream(this, hostname, port, options);
+  socketTextStream(hostname: string, port: number, options: SocketTextStreamOptions = {}): SocketTextInputDStream {
+    return new SocketTextInputDStream(this, hostname, port, { ...this.#receiverDefaults, ...options });
+  }
+
+  /**
+   * Records from a custom {@link Receiver}: started with the context, restarted after a
+   * failure, stopped with the context. `maxRate` and `maxBufferedRecords` bound what
+   * each batch takes and what waits (defaults: the context's `receiverMaxRate` and
+   * `receiverMaxBufferedRecords`).
+   */
+  receiverStream<T>(receiver: Receiver<T>, options: ReceiverOptions = {}): ReceiverInputDStream<T> {
+    return new ReceiverInputDStream(this, receiver, { ...this.#receiverDefaults, ...options });
+  }
+
+  /**
+   * The lines of the files that appear in `directory` (a local directory that must
+   * exist), each file read once, in the batch in which it appears. Names starting with
+   * `.` or `_` are ignored: write files elsewhere and rename them in. See `fileStream`.
+   */
+  textFileStream(directory: string | URL, options: FileStreamOptions = {}): FileInputDStream<string> {
+    return new FileInputDStream(this, directory, textLines, options, "textFileStream");
+  }
+
+  /**
+   * The records of the files that appear in `directory`, with Spark's rules: a file is
+   * read once, in the batch whose time follows its modification time; files already
+   * there are skipped unless `newFilesOnly` is `false`; `filter` chooses among the rest.
+   * `format` reads a file's bytes (default: UTF-8 lines).
+   */
+  fileStream(directory: string | URL, options?: FileStreamOptions): FileInputDStream<string>;
+  fileStream<A>(directory: string | URL, options: FileStreamOptions & { readonly format: FileFormat<A> }): FileInputDStream<A>;
+  fileStream<A>(directory: string | URL, options: FileStreamOptions & { readonly format?: FileFormat<A> } = {}): FileInputDStream<A | string> {
+    const { format, ...rest } = options ?? {};
+    return new FileInputDStream<A | string>(this, directory, format ?? textLines, rest, "fileStream");
+  }
+
+  /**
+   * The fixed-length records (`recordLength` bytes each, as `Uint8Array`s) of the files
+   * that appear in `directory`; a file whose size is not a multiple is reported.
+   */
+  binaryRecordsStream(directory: string | URL, recordLength: number, options: FileStreamOptions = {}): FileInputDStream<Uint8Array> {
+    const format = fixedLength(recordLength, "binaryRecordsStream");
+    return new FileInputDStream(this, directory, format, options, "binaryRecordsStream");
   }
 
   // -------------------------------------------------------------------------------------

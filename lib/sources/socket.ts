@@ -1,24 +1,25 @@
 /**
  * `socketTextStream`: a receiver that reads UTF-8 lines from a TCP server and
- * reconnects with back-off when the server is down or closes the connection.
+ * reconnects with back-off when the server is down or closes the connection
+ * (Spark's `SocketReceiver`). When its buffer is full it pauses the socket, so TCP
+ * flow control slows the sender down, and resumes once a batch has taken records.
  *
  * @module
  */
 import { createConnection, isIP, type Socket } from "node:net";
-import { RDD } from "../rdd/rdd.ts";
-import type { Time } from "../time/duration.ts";
 import { Duration } from "../time/duration.ts";
-import { InputDStream } from "../dstream/input.ts";
 import type { StreamingGraph } from "../dstream/graph.ts";
 import { LineSplitter } from "./line_splitter.ts";
+import { logInfo, Receiver, ReceiverInputDStream, type ReceiverOptions, reportToContext, restartQuietly } from "./receiver.ts";
 
 /**
- * Options for `socketTextStream`.
+ * Options for `socketTextStream`: the receiver options (`maxRate`,
+ * `maxBufferedRecords`) and the reconnection back-off.
  *
  * @category inputs
  * @since 0.1.0
  */
-export interface SocketTextStreamOptions {
+export interface SocketTextStreamOptions extends ReceiverOptions {
   /** The first wait before reconnecting (default 100 ms); it doubles on each failure. */
   readonly minRestartDelay?: Duration;
   /** The longest wait before reconnecting (default 2 s, Spark's `receiverRestartDelay`). */
@@ -60,116 +61,122 @@ const errorCode = (error: unknown): string | undefined =>
   typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : undefined;
 
 /**
- * The receiver behind `socketTextStream`.
+ * The receiver behind `socketTextStream`: connects in `onStart`, stores each line,
+ * and restarts itself (reconnects) with a doubling back-off when the connection
+ * fails or ends. A line or a multi-byte character split across TCP reads arrives
+ * whole; invalid UTF-8 is decoded with U+FFFD and reported; a final line without a
+ * terminator is delivered when the connection ends.
  *
  * @category inputs
  * @since 0.1.0
  */
-export class SocketTextInputDStream extends InputDStream<string> {
+export class SocketReceiver extends Receiver<string> {
   readonly hostname: string;
   readonly port: number;
   readonly #minDelay: number;
   readonly #maxDelay: number;
   #delay: number;
-  #buffer: string[] = [];
   #socket: Socket | undefined;
   #closed: Promise<void> = Promise.resolve();
-  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  #running = false;
   #reportedUnknownHost = false;
 
-  constructor(context: StreamingGraph, hostname: string, port: number, options: SocketTextStreamOptions) {
-    const host = checkHostname(hostname);
-    const checkedPort = checkPort(port);
-    const minDelay = checkDelay(options?.minRestartDelay, "minRestartDelay", 100);
-    const maxDelay = checkDelay(options?.maxRestartDelay, "maxRestartDelay", 2000);
-    super(context, "socketTextStream");
-    this.hostname = host;
-    this.port = checkedPort;
-    this.#minDelay = minDelay;
-    this.#maxDelay = Math.max(minDelay, maxDelay);
-    this.#delay = minDelay;
+  constructor(hostname: string, port: number, options: Pick<SocketTextStreamOptions, "minRestartDelay" | "maxRestartDelay"> = {}) {
+    super();
+    this.hostname = checkHostname(hostname);
+    this.port = checkPort(port);
+    this.#minDelay = checkDelay(options?.minRestartDelay, "minRestartDelay", 100);
+    this.#maxDelay = Math.max(this.#minDelay, checkDelay(options?.maxRestartDelay, "maxRestartDelay", 2000));
+    this.#delay = this.#minDelay;
   }
 
-  get #address(): string {
+  /** `host:port`, with brackets around an IPv6 address. */
+  get address(): string {
     return `${this.hostname.includes(":") ? `[${this.hostname}]` : this.hostname}:${this.port}`;
   }
 
-  override start(): void {
-    this.#running = true;
-    this.#connect();
-  }
-
-  #connect(): void {
+  onStart(): void {
     const socket = createConnection({ host: this.hostname, port: this.port });
     this.#socket = socket;
     const splitter = new LineSplitter((bytes) =>
-      this.context.reportReceiverError(
-        this,
-        `Received ${bytes} bytes of lines that are not valid UTF-8 from ${this.#address}; they were decoded with U+FFFD replacement characters`,
+      this.reportError(
+        `Received ${bytes} bytes of lines that are not valid UTF-8 from ${this.address}; they were decoded with U+FFFD replacement characters`,
       )
     );
     let failure: unknown;
     let connected = false;
     this.#closed = new Promise((resolve) => {
       socket.on("close", () => {
-        for (const line of splitter.end()) this.#buffer.push(line);
+        const tail = splitter.end();
+        if (tail.length > 0) void this.store(tail);
         if (this.#socket === socket) this.#socket = undefined;
         resolve();
-        if (this.#running) this.#scheduleReconnect(connected, failure);
+        // Closed by onStop (a stop or restart), or by the peer or an error: then reconnect.
+        if (this.isStarted()) this.#reconnect(connected, failure);
       });
     });
     socket.on("connect", () => {
       connected = true;
       this.#delay = this.#minDelay;
-      this.context.logger.info(`${this.name}: connected to ${this.#address}`);
+      logInfo(this, `connected to ${this.address}`);
     });
     socket.on("data", (chunk: Uint8Array) => {
       const lines = splitter.push(chunk);
-      for (let i = 0; i < lines.length; i++) this.#buffer.push(lines[i]!);
+      if (lines.length === 0) return;
+      if (!this.storeRecords(lines)) {
+        // Back-pressure: stop reading until a batch has taken records.
+        socket.pause();
+        void this.waitForSpace().then(() => {
+          if (!socket.destroyed) socket.resume();
+        });
+      }
     });
     socket.on("error", (error) => {
       failure = error;
     });
   }
 
-  #scheduleReconnect(wasConnected: boolean, failure: unknown): void {
+  onStop(): Promise<void> {
+    this.#socket?.destroy();
+    return this.#closed;
+  }
+
+  #reconnect(wasConnected: boolean, failure: unknown): void {
     const delay = this.#delay;
     this.#delay = Math.min(this.#delay * 2, this.#maxDelay);
     const code = errorCode(failure);
     if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-      const message = `Unknown host ${JSON.stringify(this.hostname)} given as socketTextStream's hostname: it does not resolve (${code}); check the name. Retrying in ${delay} ms`;
-      this.context.reportReceiverError(this, message, failure);
+      const message =
+        `Unknown host ${JSON.stringify(this.hostname)} given as socketTextStream's hostname: it does not resolve (${code}); check the name. Retrying in ${delay} ms`;
+      this.reportError(message, failure);
       if (!this.#reportedUnknownHost) {
         this.#reportedUnknownHost = true;
-        this.context.reportError(new Error(message, { cause: failure }));
+        reportToContext(this, new Error(message, { cause: failure }));
       }
     } else if (wasConnected) {
       const reason = failure === undefined ? "Socket data stream had no more data" : "Error receiving data";
-      this.context.reportReceiverError(this, `${reason} from ${this.#address}; reconnecting in ${delay} ms`, failure);
+      this.reportError(`${reason} from ${this.address}; reconnecting in ${delay} ms`, failure);
     } else {
-      this.context.reportReceiverError(this, `Error connecting to ${this.#address}; retrying in ${delay} ms`, failure);
+      this.reportError(`Error connecting to ${this.address}; retrying in ${delay} ms`, failure);
     }
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined;
-      if (this.#running) this.#connect();
-    }, delay);
+    restartQuietly(this, delay);
   }
+}
 
-  override async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#reconnectTimer);
-    this.#socket?.destroy();
-    await this.#closed;
-  }
+/**
+ * The stream of a {@link SocketReceiver}: `ssc.socketTextStream(hostname, port)`.
+ *
+ * @category inputs
+ * @since 0.1.0
+ */
+export class SocketTextInputDStream extends ReceiverInputDStream<string> {
+  readonly hostname: string;
+  readonly port: number;
 
-  override hasPendingRecords(): boolean {
-    return this.#buffer.length > 0;
-  }
-
-  protected override take(_time: Time): { readonly rdd: RDD<string>; readonly count: number } {
-    const records = this.#buffer;
-    this.#buffer = [];
-    return { rdd: RDD.fromArray(records), count: records.length };
+  constructor(context: StreamingGraph, hostname: string, port: number, options: SocketTextStreamOptions = {}) {
+    const receiver = new SocketReceiver(hostname, port, options);
+    const { minRestartDelay: _min, maxRestartDelay: _max, ...receiverOptions } = options ?? {};
+    super(context, receiver, receiverOptions, "socketTextStream");
+    this.hostname = receiver.hostname;
+    this.port = receiver.port;
   }
 }
