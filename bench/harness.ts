@@ -1,0 +1,546 @@
+/**
+ * The benchmark harness: runs each workload through every contender (a hand-written
+ * loop, dstreams, RxJS, Effect's Stream), checks that their results are equal, takes the
+ * median of several timed runs, prints one table and writes `bench/results.json`.
+ *
+ * One contender's measurement (`measureContender`) is: a verify run (full fingerprint of
+ * every output record; heap measured there when asked), warm-up runs, then timed runs
+ * with a light check (record counts and sums). In full mode each measurement runs in a
+ * fresh child process (`--isolate`, the default there), so one contender's JIT feedback
+ * and garbage cannot slow down the next; quick mode runs in-process.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { arch, cpus, freemem, platform, release, totalmem } from "node:os";
+import { performance } from "node:perf_hooks";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { mix } from "./_data.ts";
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+export const CONTENDERS = ["hand loop", "dstreams", "RxJS", "Effect"] as const;
+export type ContenderName = (typeof CONTENDERS)[number];
+
+export interface Mode {
+  /** Tiny inputs, one timed run: for the test and a smoke check. */
+  readonly quick: boolean;
+}
+
+/**
+ * Where a contender hands each output batch. It records when the batch arrived, how
+ * many records it had and a checksum of them (a full hash in the verify run, a cheap
+ * sum in timed runs), so results can be compared across contenders and processes.
+ */
+export interface Sink<R> {
+  (records: Iterable<R>): void;
+  /** performance.now() at each call. */
+  readonly times: ReadonlyArray<number>;
+}
+
+/** What a contender may report beyond its outputs. */
+export interface RunExtras {
+  /** Overrides the harness's timing (for end-to-end timings that exclude set-up). */
+  readonly elapsedMs?: number;
+  /** Named figures, e.g. a per-batch time; the median over timed runs is reported. */
+  readonly extra?: Readonly<Record<string, number>>;
+}
+
+export type ContenderRun<I, R> = (input: I, sink: Sink<R>) => Promise<RunExtras | void>;
+
+/** A contender that cannot run yet (e.g. an operator not exported), with the reason. */
+export interface Unavailable {
+  readonly unavailable: string;
+}
+
+export interface Workload<I, R> {
+  /** Short id used on the command line: `--only=wordcount`. */
+  readonly id: string;
+  /** Row title, e.g. "1. word count". */
+  readonly title: string;
+  /** What one "record" of the rate is, e.g. "lines". */
+  readonly unit: string;
+  /** Timed runs (median taken), full mode. */
+  readonly runs?: number;
+  /** Warm-up runs after the verify run, full mode. */
+  readonly warmups?: number;
+  /** Builds the input (deterministic); `dispose` is called when done. */
+  prepare(mode: Mode): Promise<I> | I;
+  dispose?(input: I): Promise<void> | void;
+  /** How many input records one run processes. */
+  records(input: I): number;
+  /** A fingerprint of the input, to prove every process built the same one. */
+  fingerprint(input: I): string;
+  /** Full 32-bit hash of an output record (order of records does not matter). */
+  digest(record: R): number;
+  /** Cheap number summed per batch in timed runs. */
+  light(record: R): number;
+  /** When set, the heap is measured (after a full GC) at the start of this sink call of the verify run. */
+  heapAtSinkCall?(input: I): number;
+  /** How many keys the heap measurement divides by. */
+  heapKeys?(input: I): number;
+  /** Figures derived from sink times of one run, e.g. steady per-batch time. */
+  extras?(times: ReadonlyArray<number>, startMs: number, input: I): Record<string, number>;
+  /** Notes printed under the table (e.g. "decode combinator not exported yet"). */
+  notes?(): ReadonlyArray<string>;
+  readonly contenders: Readonly<Record<ContenderName, ContenderRun<I, R> | Unavailable>>;
+}
+
+// deno-lint-ignore no-explicit-any
+export type AnyWorkload = Workload<any, any>;
+
+/** One contender's measurement of one workload. */
+export interface ContenderResult {
+  readonly workload: string;
+  readonly contender: ContenderName;
+  readonly status: "ok" | "unavailable" | "error";
+  readonly message?: string;
+  readonly inputFingerprint?: string;
+  readonly records?: number;
+  readonly verifyCheck?: string;
+  readonly lightChecks?: ReadonlyArray<string>;
+  readonly runsMs?: ReadonlyArray<number>;
+  readonly extras?: ReadonlyArray<Readonly<Record<string, number>>>;
+  readonly heapBytesPerKey?: number | null;
+}
+
+// -------------------------------------------------------------------------------------
+// sinks
+// -------------------------------------------------------------------------------------
+
+const makeSink = <R>(
+  score: (record: R) => number,
+  full: boolean,
+  heapAt: number | undefined,
+  onHeap: (bytes: number) => void,
+): { sink: Sink<R>; check: () => string } => {
+  const times: number[] = [];
+  const counts: number[] = [];
+  const sums: number[] = [];
+  const sink = ((records: Iterable<R>) => {
+    if (heapAt !== undefined && counts.length === heapAt) onHeap(heapNow());
+    let n = 0;
+    let sum = 0;
+    if (full) {
+      for (const r of records) {
+        n++;
+        sum = (sum + score(r)) >>> 0;
+      }
+    } else {
+      for (const r of records) {
+        n++;
+        sum += score(r);
+      }
+    }
+    counts.push(n);
+    sums.push(sum);
+    times.push(performance.now());
+  }) as Sink<R>;
+  Object.defineProperty(sink, "times", { value: times });
+  const check = () => {
+    let h = 0;
+    for (let i = 0; i < counts.length; i++) h = mix(mix(h, counts[i]!), sums[i]! >>> 0);
+    const total = counts.reduce((a, b) => a + b, 0);
+    return `${counts.length} outputs, ${total} records, ${full ? "hash" : "sum"} ${h.toString(16)}${full ? "" : ` (${sums.reduce((a, b) => a + b, 0)})`}`;
+  };
+  return { sink, check };
+};
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Heap in use after a full collection, or NaN without `--expose-gc`. */
+const heapNow = (): number => {
+  if (gc === undefined) return Number.NaN;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+// -------------------------------------------------------------------------------------
+// measuring one contender
+// -------------------------------------------------------------------------------------
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const errorText = (error: unknown): string =>
+  error instanceof Error ? `${error.message}${error.cause === undefined ? "" : ` (cause: ${errorText(error.cause)})`}` : String(error);
+
+/** Runs one contender through one workload: verify run, warm-ups, timed runs. */
+export const measureContender = async (workload: AnyWorkload, contender: ContenderName, mode: Mode): Promise<ContenderResult> => {
+  const impl = workload.contenders[contender];
+  const base = { workload: workload.id, contender };
+  if ("unavailable" in impl) return { ...base, status: "unavailable", message: impl.unavailable };
+  const input = await workload.prepare(mode);
+  try {
+    const inputFingerprint = workload.fingerprint(input);
+    const records = workload.records(input);
+    const runOnce = async (full: boolean, measureHeap: boolean) => {
+      let heapBefore = Number.NaN;
+      let heapAt = Number.NaN;
+      if (measureHeap) heapBefore = heapNow();
+      else gc?.();
+      const { sink, check } = makeSink(
+        full ? workload.digest : workload.light,
+        full,
+        measureHeap ? workload.heapAtSinkCall?.(input) : undefined,
+        (bytes) => (heapAt = bytes),
+      );
+      const start = performance.now();
+      const reported = await impl(input, sink);
+      const end = performance.now();
+      const elapsedMs = reported?.elapsedMs ?? end - start;
+      const extra = { ...workload.extras?.(sink.times, start, input), ...reported?.extra };
+      return { elapsedMs, check: check(), extra, heapDelta: heapAt - heapBefore };
+    };
+    const hasHeap = workload.heapAtSinkCall !== undefined && gc !== undefined;
+    const verify = await runOnce(true, hasHeap);
+    const warmups = mode.quick ? 0 : workload.warmups ?? 1;
+    const runs = mode.quick ? 1 : workload.runs ?? 5;
+    for (let i = 0; i < warmups; i++) await runOnce(false, false);
+    const timed = [];
+    for (let i = 0; i < runs; i++) timed.push(await runOnce(false, false));
+    const keys = workload.heapKeys?.(input);
+    return {
+      ...base,
+      status: "ok",
+      inputFingerprint,
+      records,
+      verifyCheck: verify.check,
+      lightChecks: timed.map((r) => r.check),
+      runsMs: timed.map((r) => r.elapsedMs),
+      extras: timed.map((r) => r.extra),
+      heapBytesPerKey: hasHeap && keys !== undefined && Number.isFinite(verify.heapDelta) ? verify.heapDelta / keys : null,
+    };
+  } catch (error) {
+    return { ...base, status: "error", message: errorText(error) };
+  } finally {
+    await workload.dispose?.(input);
+  }
+};
+
+// -------------------------------------------------------------------------------------
+// child processes
+// -------------------------------------------------------------------------------------
+
+const RESULT_PREFIX = "@@bench-result ";
+const runScript = fileURLToPath(new URL("./run.ts", import.meta.url));
+
+/** Runs `measureContender` in a fresh Node process with the same flags (tsx, --expose-gc). */
+const measureInChild = (workload: AnyWorkload, contender: ContenderName, mode: Mode, timeoutMs: number): Promise<ContenderResult> =>
+  new Promise((resolve) => {
+    const args = [...process.execArgv, runScript, `--child=${workload.id}:${contender}`, ...(mode.quick ? ["--quick"] : [])];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => (out += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const line = out.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
+      if (line !== undefined) return resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as ContenderResult);
+      resolve({
+        workload: workload.id,
+        contender,
+        status: "error",
+        message: `child process ended (${signal ?? `exit ${code}`}) without a result${signal === "SIGKILL" ? ` (timed out after ${timeoutMs / 1000} s)` : ""}`,
+      });
+    });
+  });
+
+/** The child side: measure, print the result line. */
+export const runChild = async (workloads: ReadonlyArray<AnyWorkload>, spec: string, mode: Mode): Promise<void> => {
+  const [id, contender] = spec.split(":") as [string, ContenderName];
+  const workload = workloads.find((w) => w.id === id);
+  if (workload === undefined || !CONTENDERS.includes(contender)) throw new Error(`unknown child spec ${spec}`);
+  const result = await measureContender(workload, contender, mode);
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+};
+
+// -------------------------------------------------------------------------------------
+// the whole bench
+// -------------------------------------------------------------------------------------
+
+export interface BenchOptions {
+  readonly mode: Mode;
+  /** Workload ids to run (default all). */
+  readonly only?: ReadonlyArray<string>;
+  /** Contenders to run (default all). */
+  readonly contenders?: ReadonlyArray<ContenderName>;
+  /** One child process per measurement (default: true in full mode). */
+  readonly isolate?: boolean;
+  /** Where to write the JSON (default bench/results.json); `null` to skip. */
+  readonly out?: string | null;
+  /** Progress lines (default: standard error). */
+  readonly log?: (line: string) => void;
+}
+
+export interface Row {
+  readonly workload: string;
+  readonly title: string;
+  readonly contender: ContenderName;
+  readonly status: "ok" | "unavailable" | "error" | "mismatch";
+  readonly message?: string;
+  readonly unit: string;
+  readonly records?: number;
+  /** Input records per second, from the median of the timed runs. */
+  readonly rate?: number;
+  readonly medianMs?: number;
+  readonly runsMs?: ReadonlyArray<number>;
+  /** rate / hand loop's rate. */
+  readonly vsHandLoop?: number;
+  readonly extra?: Readonly<Record<string, number>>;
+  readonly heapBytesPerKey?: number | null;
+  readonly check?: string;
+}
+
+export interface BenchReport {
+  readonly date: string;
+  readonly mode: "quick" | "full";
+  readonly isolated: boolean;
+  readonly machine: {
+    readonly platform: string;
+    readonly release: string;
+    readonly arch: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly totalMemoryBytes: number;
+    readonly freeMemoryBytes: number;
+  };
+  readonly node: string;
+  readonly v8: string;
+  readonly execArgv: ReadonlyArray<string>;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly rows: ReadonlyArray<Row>;
+  readonly notes: ReadonlyArray<string>;
+  readonly targets: ReadonlyArray<Target>;
+}
+
+export interface Target {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean | null;
+}
+
+const medianExtras = (extras: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, number> => {
+  const keys = new Set(extras.flatMap((e) => Object.keys(e)));
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = median(extras.map((e) => e[k]).filter((v): v is number => v !== undefined));
+  return out;
+};
+
+/** Compares every contender with the hand loop and turns measurements into rows. */
+export const rowsOf = (workload: AnyWorkload, results: ReadonlyArray<ContenderResult>): Row[] => {
+  const hand = results.find((r) => r.contender === "hand loop");
+  const handRate = hand?.status === "ok" ? hand.records! / (median(hand.runsMs!) / 1000) : undefined;
+  return results.map((r): Row => {
+    const base = { workload: workload.id, title: workload.title, contender: r.contender, unit: workload.unit };
+    if (r.status !== "ok") return { ...base, status: r.status, ...(r.message === undefined ? {} : { message: r.message }) };
+    const problems: string[] = [];
+    if (hand?.status !== "ok") problems.push("no hand-loop result to compare with");
+    else {
+      if (r.inputFingerprint !== hand.inputFingerprint) problems.push(`input differs (${r.inputFingerprint} vs ${hand.inputFingerprint})`);
+      if (r.verifyCheck !== hand.verifyCheck) problems.push(`results differ: ${r.verifyCheck} vs hand loop ${hand.verifyCheck}`);
+      const wrong = r.lightChecks!.find((c) => c !== hand.lightChecks![0]);
+      if (wrong !== undefined) problems.push(`a timed run's results differ: ${wrong} vs hand loop ${hand.lightChecks![0]}`);
+    }
+    const medianMs = median(r.runsMs!);
+    const rate = r.records! / (medianMs / 1000);
+    const common = {
+      ...base,
+      records: r.records!,
+      medianMs,
+      runsMs: r.runsMs!,
+      extra: medianExtras(r.extras!),
+      heapBytesPerKey: r.heapBytesPerKey ?? null,
+      check: r.verifyCheck!,
+    };
+    if (problems.length > 0) return { ...common, status: "mismatch", message: problems.join("; ") };
+    return { ...common, status: "ok", rate, ...(handRate === undefined ? {} : { vsHandLoop: rate / handRate }) };
+  });
+};
+
+const packageVersion = async (name: string): Promise<string> => {
+  try {
+    const { createRequire } = await import("node:module");
+    const require = createRequire(import.meta.url);
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+};
+
+/** Runs the benchmark; returns the report (also printed and written unless told not to). */
+export const runBench = async (workloads: ReadonlyArray<AnyWorkload>, options: BenchOptions): Promise<BenchReport> => {
+  const { mode } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const isolate = options.isolate ?? !mode.quick;
+  const selected = workloads.filter((w) => options.only === undefined || options.only.includes(w.id));
+  const contenders = options.contenders ?? CONTENDERS;
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  for (const workload of selected) {
+    const results: ContenderResult[] = [];
+    // The hand loop first: every other contender is compared with it.
+    for (const contender of CONTENDERS) {
+      if (contender !== "hand loop" && !contenders.includes(contender)) continue;
+      log(`[bench] ${workload.title}: ${contender}…`);
+      const started = performance.now();
+      const result = isolate && !("unavailable" in workload.contenders[contender])
+        ? await measureInChild(workload, contender, mode, 15 * 60 * 1000)
+        : await measureContender(workload, contender, mode);
+      const secs = ((performance.now() - started) / 1000).toFixed(1);
+      log(`[bench]   ${result.status}${result.message === undefined ? "" : `: ${result.message}`} (${secs} s)`);
+      results.push(result);
+    }
+    rows.push(...rowsOf(workload, results));
+    for (const note of workload.notes?.() ?? []) notes.push(`${workload.title}: ${note}`);
+  }
+  const cpuList = cpus();
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    mode: mode.quick ? "quick" : "full",
+    isolated: isolate,
+    machine: {
+      platform: platform(),
+      release: release(),
+      arch: arch(),
+      cpus: cpuList.length,
+      cpuModel: cpuList[0]?.model ?? "unknown",
+      totalMemoryBytes: totalmem(),
+      freeMemoryBytes: freemem(),
+    },
+    node: process.version,
+    v8: process.versions.v8,
+    execArgv: process.execArgv,
+    versions: {
+      dstreams: (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version,
+      rxjs: await packageVersion("rxjs"),
+      effect: await packageVersion("effect"),
+      "io-ts": await packageVersion("io-ts"),
+      "fp-ts": await packageVersion("fp-ts"),
+    },
+    rows,
+    notes,
+    targets: targetsOf(rows),
+  };
+  if (options.out !== null) {
+    const out = options.out ?? fileURLToPath(new URL("./results.json", import.meta.url));
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    log(`[bench] wrote ${out}`);
+  }
+  return report;
+};
+
+// -------------------------------------------------------------------------------------
+// targets (issue 5)
+// -------------------------------------------------------------------------------------
+
+const rowOf = (rows: ReadonlyArray<Row>, workload: string, contender: ContenderName): Row | undefined =>
+  rows.find((r) => r.workload === workload && r.contender === contender);
+
+const fmt = (x: number, digits = 2): string => x.toFixed(digits);
+
+/** The issue's targets, each with what this run measured. */
+export const targetsOf = (rows: ReadonlyArray<Row>): Target[] => {
+  const targets: Target[] = [];
+  for (const [id, name] of [["wordcount", "Word count"], ["grep", "Grep"]] as const) {
+    const ds = rowOf(rows, id, "dstreams");
+    const vs = ds?.vsHandLoop;
+    targets.push({
+      target: `${name}: dstreams ≥ 0.8 × hand loop`,
+      measured: vs === undefined ? "n/a" : `${fmt(vs)} ×`,
+      met: vs === undefined ? null : vs >= 0.8,
+    });
+    for (const peer of ["RxJS", "Effect"] as const) {
+      const p = rowOf(rows, id, peer);
+      const ratio = ds?.rate !== undefined && p?.rate !== undefined ? ds.rate / p.rate : undefined;
+      targets.push({
+        target: `${name}: dstreams ≥ 1.5 × ${peer}`,
+        measured: ratio === undefined ? "n/a" : `${fmt(ratio)} ×`,
+        met: ratio === undefined ? null : ratio >= 1.5,
+      });
+    }
+  }
+  const wl = rowOf(rows, "window-length", "dstreams")?.extra;
+  const wlRatio = wl?.["ratio100to10"];
+  targets.push({
+    target: "Windowed word count: time per batch at window 100 ≤ 1.2 × at window 10",
+    measured: wlRatio === undefined
+      ? "n/a"
+      : `${fmt(wlRatio)} × (${fmt(wl!["msPerBatchW100"]!, 3)} ms vs ${fmt(wl!["msPerBatchW10"]!, 3)} ms)`,
+    met: wlRatio === undefined ? null : wlRatio <= 1.2,
+  });
+  const rc = rowOf(rows, "running-counts", "dstreams");
+  const heap = rc?.heapBytesPerKey;
+  targets.push({
+    target: "Running counts: ≤ 150 heap bytes per key of state",
+    measured: heap === undefined || heap === null ? "n/a" : `${fmt(heap, 0)} B/key`,
+    met: heap === undefined || heap === null ? null : heap <= 150,
+  });
+  const eb = rowOf(rows, "empty-batches", "dstreams")?.extra?.["usPerBatch"];
+  targets.push({
+    target: "Empty batches: < 50 µs per batch",
+    measured: eb === undefined ? "n/a" : `${fmt(eb, 1)} µs`,
+    met: eb === undefined ? null : eb < 50,
+  });
+  const sock = rowOf(rows, "socket", "dstreams")?.rate;
+  targets.push({
+    target: "Socket ingest: ≥ 500,000 lines/s",
+    measured: sock === undefined ? "n/a" : `${Math.round(sock).toLocaleString("en-US")} lines/s`,
+    met: sock === undefined ? null : sock >= 500_000,
+  });
+  return targets;
+};
+
+// -------------------------------------------------------------------------------------
+// printing
+// -------------------------------------------------------------------------------------
+
+const formatRate = (rate: number): string => Math.round(rate).toLocaleString("en-US");
+
+const formatExtra = (extra: Readonly<Record<string, number>> | undefined, heap: number | null | undefined): string => {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(extra ?? {})) parts.push(`${k}=${Number.isInteger(v) ? v : v.toPrecision(4)}`);
+  if (heap !== undefined && heap !== null) parts.push(`heap=${heap.toFixed(0)} B/key`);
+  return parts.join(" ");
+};
+
+/** The table, as printed (plain text, aligned columns). */
+export const formatTable = (report: BenchReport): string => {
+  const header = ["workload", "contender", "rate (records/s)", "unit", "vs hand loop", "median ms", "figures"];
+  const lines: string[][] = [header];
+  for (const r of report.rows) {
+    if (r.status === "ok") {
+      lines.push([
+        r.title,
+        r.contender,
+        formatRate(r.rate!),
+        `${r.unit}/s`,
+        r.vsHandLoop === undefined ? "" : r.vsHandLoop.toFixed(2),
+        r.medianMs!.toFixed(1),
+        formatExtra(r.extra, r.heapBytesPerKey),
+      ]);
+    } else {
+      const what = r.status === "unavailable" ? "skipped" : r.status === "mismatch" ? "RESULTS DIFFER" : "ERROR";
+      lines.push([r.title, r.contender, what, "", "", "", r.message ?? ""]);
+    }
+  }
+  const widths = header.map((_, i) => Math.max(...lines.filter((l) => l[i]!.length < 60).map((l) => l[i]!.length)));
+  const pad = (cells: string[]) =>
+    cells.map((c, i) => (i === 2 || i === 4 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const out = [pad(lines[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...lines.slice(1).map(pad)];
+  out.push("", "targets:");
+  for (const t of report.targets) out.push(`  ${t.met === null ? "n/a " : t.met ? "met " : "MISS"}  ${t.target}: ${t.measured}`);
+  if (report.notes.length > 0) out.push("", "notes:", ...report.notes.map((n) => `  - ${n}`));
+  out.push(
+    "",
+    `${report.mode} mode, ${report.isolated ? "one process per measurement" : "in-process"}; node ${report.node}; ${report.machine.cpus} × ${report.machine.cpuModel}; ${report.date}`,
+  );
+  return out.join("\n");
+};

@@ -1,0 +1,40 @@
+/** Inputs and checks shared by the word-based workloads. */
+import { fingerprint, hashString, lineBatches, mix, vocabulary } from "../_data.ts";
+import type { Mode } from "../harness.ts";
+
+export const SEED = 20_240_605;
+export const VOCABULARY_SIZE = 10_000;
+export const WORDS_PER_LINE = 10;
+
+let vocab: string[] | undefined;
+/** The 10,000-word vocabulary, most frequent first (built once per process). */
+export const theVocabulary = (): string[] => (vocab ??= vocabulary(VOCABULARY_SIZE, SEED));
+
+export interface LineInput {
+  readonly batches: string[][];
+}
+
+/** `batches` batches of `linesPerBatch` lines of 10 Zipf-distributed words. */
+export const lines = (batches: number, linesPerBatch: number, seed = SEED + 1): LineInput => ({
+  batches: lineBatches({ batches, linesPerBatch, wordsPerLine: WORDS_PER_LINE, vocabulary: theVocabulary(), seed }),
+});
+
+export const countRecords = (input: LineInput): number => input.batches.reduce((n, b) => n + b.length, 0);
+export const linesFingerprint = (input: LineInput): string => fingerprint(input.batches);
+
+export type WordCount = readonly [string, number];
+export const wordCountDigest = (r: WordCount): number => mix(hashString(r[0]), r[1]);
+export const wordCountLight = (r: WordCount): number => r[1];
+
+/** Full mode or quick mode sizes. */
+export const size = (mode: Mode, full: number, quick: number): number => (mode.quick ? quick : full);
+
+/** Adds `n` to `word`'s count. */
+export const add = (counts: Map<string, number>, word: string, n: number): Map<string, number> =>
+  counts.set(word, (counts.get(word) ?? 0) + n);
+
+/** Ms per batch from sink times: mean gap over sink calls [from, to). */
+export const meanGap = (times: ReadonlyArray<number>, from: number, to: number = times.length): number => {
+  if (to - from < 2) return Number.NaN;
+  return (times[to - 1]! - times[from]!) / (to - 1 - from);
+};

@@ -1,0 +1,20 @@
+/** Every workload, in the order. */
+import type { AnyWorkload } from "../harness.ts";
+import { typedDecode } from "./decode.ts";
+import { emptyBatches } from "./empty.ts";
+import { grep } from "./grep.ts";
+import { runningCounts } from "./running.ts";
+import { socketIngest } from "./socket.ts";
+import { windowedWordCount, windowLength } from "./windowed.ts";
+import { wordCount } from "./wordcount.ts";
+
+export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
+  wordCount,
+  grep,
+  windowedWordCount,
+  windowLength,
+  runningCounts,
+  emptyBatches,
+  socketIngest,
+  typedDecode,
+];
