@@ -200,6 +200,32 @@ class KeyedValues<K, V> {
 }
 
 /**
+ * A per-batch step (a `reduceByKey`, a `groupByKey`) right under a window. Its RDDs are
+ * cached and read again while they are in the window, so it keeps them for the window;
+ * its parent's RDDs (every record) are not read again once this step has run, so the
+ * parent keeps them only as long as the window node itself remembers.
+ */
+class BatchUnderWindowDStream<A, B> extends TransformedDStream<A, B> {
+  readonly #window: Duration;
+
+  constructor(
+    parent: DStream<A>,
+    kind: string,
+    transform: (rdd: RDD<A>, time: Time, name: string) => RDD<B>,
+    window: Duration,
+  ) {
+    let node: BatchUnderWindowDStream<A, B> | undefined;
+    super(parent, kind, (rdd, time) => transform(rdd, time, node?.name ?? kind).cache());
+    node = this;
+    this.#window = window;
+  }
+
+  protected override parentRememberDuration(remember: Duration): Duration {
+    return new Duration(Math.max(remember.milliseconds - this.#window.milliseconds, this.slideDuration.milliseconds));
+  }
+}
+
+/**
  * Spark's ReducedWindowedDStream: the window's value per key, kept from one window to
  * the next. Each slide subtracts (with `invReduceFunc`) the reduced batches that left
  * the window and adds (with `reduceFunc`) those that entered, so a slide costs what
@@ -387,7 +413,7 @@ export const reduceByWindow: {
       const result = rdd.reduceOption(reduceFunc, name);
       if (result._tag === "Some") emit(result.value);
     });
-  const perBatch = namedTransform(self, "reduceByWindow.reduce", reduceOnce);
+  const perBatch = new BatchUnderWindowDStream(self, "reduceByWindow.reduce", reduceOnce, spec.window);
   return namedTransform(new WindowedDStream(perBatch, "reduceByWindow.window", spec), operation, reduceOnce);
 };
 
@@ -407,10 +433,11 @@ const reducedWindow = <K, V>(
   const { reduceFunc, invReduceFunc, filterFunc } = functions;
   checkFunction(operation, "invReduceFunc", invReduceFunc);
   if (filterFunc !== undefined) checkFunction(operation, "filterFunc", filterFunc);
-  const reduced = namedTransform(
+  const reduced = new BatchUnderWindowDStream(
     parent,
     `${operation}.reduceByKey`,
     (rdd, _time, name) => rdd.reduceByKey(reduceFunc, numPartitions, name),
+    spec.window,
   );
   return new ReducedWindowedDStream(reduced, kind, spec, functions, numPartitions);
 };
@@ -487,7 +514,7 @@ export const reduceByKeyAndWindow: {
   const spec = checkWindow(operation, self as DStream<unknown>, second, third);
   const n = checkPartitions(operation, self as DStream<unknown>, fourth as number | undefined);
   const reduceByKey = (rdd: RDD<readonly [K, V]>, _time: Time, name: string) => rdd.reduceByKey(reduceFunc, n, name);
-  const perBatch = namedTransform(self, `${operation}.reduceByKey`, reduceByKey);
+  const perBatch = new BatchUnderWindowDStream(self, `${operation}.reduceByKey`, reduceByKey, spec.window);
   return namedTransform(new WindowedDStream(perBatch, `${operation}.window`, spec), operation, reduceByKey);
 };
 
@@ -526,7 +553,7 @@ export const groupByKeyAndWindow =
     const operation = "groupByKeyAndWindow";
     const spec = checkWindow(operation, self as DStream<unknown>, windowDuration, slideDuration);
     const n = checkPartitions(operation, self as DStream<unknown>, numPartitions);
-    const grouped = new TransformedDStream(self, `${operation}.groupByKey`, (rdd) => rdd.groupByKey(n));
+    const grouped = new BatchUnderWindowDStream(self, `${operation}.groupByKey`, (rdd) => rdd.groupByKey(n), spec.window);
     const windowed = new WindowedDStream(grouped, `${operation}.window`, spec);
     return new TransformedDStream(windowed, operation, (rdd) =>
       rdd.combineByKey<K, ReadonlyArray<V>, V[]>(
