@@ -182,6 +182,8 @@ export class FileInputDStream<A> extends InputDStream<A> {
   readonly #initialThreshold: number;
   /** Files selected in the last `durationToRemember`, with the batch time that took them. */
   readonly #recentlySelected = new Map<string, number>();
+  /** Entries whose status could not be read (a broken link, say): reported once, while they stay. */
+  #unreadable = new Set<string>();
   #directoryMissing = false;
   #stoppedAt: number | undefined;
 
@@ -234,9 +236,14 @@ export class FileInputDStream<A> extends InputDStream<A> {
     }
     const names = entries.filter((entry) => !isHidden(entry.name) && !entry.isDirectory()).map((entry) => entry.name).sort();
     const selected: string[] = [];
+    const unreadable = new Set<string>();
     for (const name of names) {
       const path = join(this.directory, name);
       if (this.#recentlySelected.has(path)) continue;
+      if (this.#unreadable.has(path)) {
+        unreadable.add(path);
+        continue;
+      }
       if (this.#filter !== undefined) {
         let accepted: boolean;
         try {
@@ -253,11 +260,15 @@ export class FileInputDStream<A> extends InputDStream<A> {
         if (!stat.isFile()) continue;
         modTime = Math.floor(stat.mtimeMs);
       } catch (error) {
-        if (reportTrouble) this.#reportUnread(path, error);
+        if (reportTrouble) {
+          this.#reportUnread(path, error);
+          unreadable.add(path);
+        }
         continue;
       }
       if (modTime > threshold && modTime <= time) selected.push(path);
     }
+    if (reportTrouble) this.#unreadable = unreadable;
     return selected;
   }
 
