@@ -256,11 +256,22 @@ export const unionAll = <A>(streams: ReadonlyArray<DStream<A>>): DStream<A> => {
  *
  * @example
  * ```ts
- * import { transformWith } from "@dstreams/dstreams";
- * import type { DStream, RDD } from "@dstreams/dstreams";
- * declare const clicks: DStream<readonly [string, number]>;
- * const joinWith = (names: DStream<readonly [string, string]>) =>
- *   transformWith(names, (a: RDD<readonly [string, number]>, b: RDD<readonly [string, string]>) => a.join(b));
+ * import { foreachRDD, ManualClock, pipe, type RDD, Seconds, SparkContext, StreamingContext, transformWith } from "@dstreams/dstreams";
+ * import assert from "node:assert";
+ * const clock = new ManualClock();
+ * const ssc = new StreamingContext(new SparkContext({ appName: "Doc" }), Seconds(1), { clock });
+ * const clicks = ssc.queueStream([[["ann", 3] as const, ["bob", 1] as const]]);
+ * const names = ssc.queueStream([[["ann", "Ann Lee"] as const]]);
+ * const seen: unknown[] = [];
+ * pipe(
+ *   clicks,
+ *   transformWith(names, (a: RDD<readonly [string, number]>, b: RDD<readonly [string, string]>) => a.join(b)),
+ *   foreachRDD((rdd) => void seen.push(...rdd.collect())),
+ * );
+ * ssc.start();
+ * await clock.advance(Seconds(1));
+ * await ssc.stop();
+ * assert.deepEqual(seen, [["ann", [3, "Ann Lee"]]]);
  * ```
  * @category combining
  * @since 0.1.0

@@ -468,7 +468,7 @@ const reducedWindow = <K, V>(
  *
  * @example
  * ```ts
- * import { map, pipe, pprint, reduceByKeyAndWindow, Seconds } from "@dstreams/dstreams";
+ * import { reduceByKeyAndWindow, Seconds } from "@dstreams/dstreams";
  * // Word counts over the last 30 seconds, every 10 seconds:
  * const windowedCounts = reduceByKeyAndWindow(
  *   (a: number, b: number) => a + b,
