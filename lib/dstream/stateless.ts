@@ -231,7 +231,7 @@ const unionOf = <A>(operation: string, streams: ReadonlyArray<unknown>): DStream
  * @category combining
  * @since 0.1.0
  */
-export const union = <B>(...others: ReadonlyArray<DStream<B>>) => <A>(self: DStream<A>): DStream<A | B> =>
+export const union = <B = never>(...others: ReadonlyArray<DStream<B>>) => <A>(self: DStream<A>): DStream<A | B> =>
   unionOf<A | B>("union", [self, ...others]);
 
 /**
