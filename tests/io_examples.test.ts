@@ -1,0 +1,54 @@
+/**
+ * The input examples, run as a user runs them (Node, tsx): the file word count's demo
+ * and its error for a missing directory, and the typed events example.
+ */
+import t from "tap";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const tsx = `${root}node_modules/.bin/tsx`;
+const DASHES = "-".repeat(43);
+
+const run = (args: string[]) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(tsx, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.stdout.on("data", (chunk: Buffer) => void (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(deadline);
+      resolve({ code, stdout, stderr });
+    });
+  });
+
+t.test("file_wordcount's demo counts the words of the files it drops, stops by itself and cleans up", async (t) => {
+  const result = await run(["examples/file_wordcount.ts", "--demo", "2"]);
+  t.equal(result.code, 0, `exits 0 (stderr: ${result.stderr.slice(0, 300)})`);
+  const dir = /Watching (\S+);/.exec(result.stdout)?.[1];
+  t.ok(dir, "names the directory it watches");
+  t.equal(result.stdout.split(`${DASHES}\nTime: `).length - 1, 2, "two pprint blocks");
+  t.match(result.stdout, /\((the|to|a),\d+\)/, "word counts as (word,count)");
+  const { existsSync } = await import("node:fs");
+  t.notOk(existsSync(dir!), "the temporary directory is removed");
+});
+
+t.test("file_wordcount on a missing directory says so and exits 1", async (t) => {
+  const result = await run(["examples/file_wordcount.ts", "/no/such/dir"]);
+  t.equal(result.code, 1);
+  t.match(result.stderr, /textFileStream's directory "\/no\/such\/dir" does not exist: create it first/);
+});
+
+t.test("typed_events decodes JSON events, prints dead letters and counts, and stops by itself", async (t) => {
+  const result = await run(["examples/typed_events.ts", "2"]);
+  t.equal(result.code, 0, `exits 0 (stderr: ${result.stderr.slice(0, 300)})`);
+  t.match(result.stdout, /\((click|view|buy),\d+\)/, "events counted by kind");
+  t.match(result.stdout, /DeadLetter\(\d+ ms, receiverStream-0: (Invalid JSON|Expecting)/, "dead letters with their reason");
+  const counts = [...result.stdout.matchAll(/received (\d+), valid (\d+), rejected (\d+)/g)].map((m) => m.slice(1).map(Number));
+  t.equal(counts.length, 2, "one tally per batch");
+  t.ok(counts.every(([received, valid, rejected]) => received === valid! + rejected!), "valid + rejected = received");
+  t.equal(result.stderr, "", "nothing on stderr");
+});
