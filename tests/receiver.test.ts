@@ -152,6 +152,29 @@ t.test("restart() stops, waits and starts again; a stored record resets the back
   await ssc.stop();
 });
 
+t.test("listeners see the receiver start, stop and start again around a restart", async (t) => {
+  const probe = new Probe<string>();
+  const { ssc, input } = pipeline(probe);
+  const seen: string[] = [];
+  ssc.addStreamingListener({
+    onReceiverStarted: ({ receiverInfo }) => void seen.push(`started ${receiverInfo.name} active=${receiverInfo.active}`),
+    onReceiverStopped: ({ receiverInfo }) => void seen.push(`stopped ${receiverInfo.name} active=${receiverInfo.active}`),
+    onReceiverError: ({ receiverInfo }) => void seen.push(`error ${receiverInfo.lastErrorMessage}`),
+  });
+  ssc.start();
+  probe.restart("lost");
+  await until(() => probe.isStarted(), "the restart");
+  await ssc.stop();
+  const name = input.name;
+  t.same(seen, [
+    `started ${name} active=true`,
+    "error lost; restarting in 5 ms",
+    `stopped ${name} active=false`,
+    `started ${name} active=true`,
+    `stopped ${name} active=false`,
+  ]);
+});
+
 t.test("ssc.stop() during a restart's wait ends it: the receiver does not come back", async (t) => {
   const probe = new Probe<string>();
   const { ssc } = pipeline(probe, { minRestartDelay: Milliseconds(50) });

@@ -222,6 +222,11 @@ export class StreamingContext implements StreamingGraph {
     this.#post((l) => l.onReceiverError?.({ receiverInfo }));
   }
 
+  reportReceiverState(stream: DStream<unknown>, active: boolean): void {
+    const receiverInfo = { streamId: stream.id, name: stream.name, active, lastErrorMessage: "", lastError: "", lastErrorTime: -1 };
+    this.#post((l) => (active ? l.onReceiverStarted?.({ receiverInfo }) : l.onReceiverStopped?.({ receiverInfo })));
+  }
+
   #post(event: (listener: StreamingListener) => void): void {
     for (const listener of this.#listeners) {
       try {

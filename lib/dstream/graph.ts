@@ -45,4 +45,6 @@ export interface StreamingGraph {
   reportError(error: Error): void;
   /** Reports a receiver's trouble (a lost connection, a restart) to listeners and the log. */
   reportReceiverError(stream: DStream<unknown>, message: string, error?: unknown): void;
+  /** Tells listeners a receiver started (`onReceiverStarted`) or stopped (`onReceiverStopped`), e.g. around a restart. */
+  reportReceiverState?(stream: DStream<unknown>, active: boolean): void;
 }

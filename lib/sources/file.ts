@@ -89,7 +89,12 @@ const checkRecordLength = (recordLength: unknown, where: string): number => {
  */
 export const fixedLengthRecords = (recordLength: number): FileFormat<Uint8Array> => fixedLength(recordLength, "fixedLengthRecords");
 
-/** {@link fixedLengthRecords}, with errors naming `where` (e.g. `binaryRecordsStream`). */
+/**
+ * {@link fixedLengthRecords}, with errors naming `where` (e.g. `binaryRecordsStream`).
+ *
+ * @category inputs
+ * @since 0.1.0
+ */
 export const fixedLength = (recordLength: number, where: string): FileFormat<Uint8Array> => {
   const length = checkRecordLength(recordLength, where);
   return {

@@ -27,13 +27,6 @@ export class LineSplitter {
     this.#onInvalid = onInvalid;
   }
 
-  /** How many bytes of an unfinished line are held. */
-  get pendingBytes(): number {
-    let n = 0;
-    for (const chunk of this.#carry) n += chunk.length;
-    return n;
-  }
-
   /** The lines completed by `chunk`. */
   push(chunk: Uint8Array): string[] {
     let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

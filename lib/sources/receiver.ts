@@ -213,6 +213,8 @@ export abstract class Receiver<T> {
  * (a host name that does not resolve, for instance). For the library's own receivers.
  *
  * @internal
+ * @category internal
+ * @since 0.1.0
  */
 export const reportToContext = (receiver: Receiver<unknown>, error: Error): void => {
   supervisorOf(receiver)?.context.reportError(error);
@@ -222,6 +224,8 @@ export const reportToContext = (receiver: Receiver<unknown>, error: Error): void
  * Logs an informational line under the receiver's stream name. For the library's own receivers.
  *
  * @internal
+ * @category internal
+ * @since 0.1.0
  */
 export const logInfo = (receiver: Receiver<unknown>, message: string): void => {
   const supervisor = supervisorOf(receiver);
@@ -233,6 +237,8 @@ export const logInfo = (receiver: Receiver<unknown>, message: string): void => {
  * their trouble in their own words first. For the library's own receivers.
  *
  * @internal
+ * @category internal
+ * @since 0.1.0
  */
 export const restartQuietly = (receiver: Receiver<unknown>, delayMs: number): void => {
   supervisorOf(receiver)?.restart("", undefined, delayMs, false);
@@ -360,6 +366,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> {
   #startReceiver(): void {
     if (this.#halted) return;
     this.#state = "started";
+    this.context.reportReceiverState?.(this, true);
     try {
       const result: unknown = this.receiver.onStart();
       // An async onStart that rejects is a failed start too.
@@ -376,6 +383,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> {
   #stopReceiver(): Promise<void> {
     if (this.#state !== "started") return this.#onStopDone;
     this.#state = "stopped";
+    this.context.reportReceiverState?.(this, false);
     const failed = (error: unknown) =>
       this.context.logger.warn(`${this.name}: the receiver's onStop threw; ignored (${describeError(error)})`);
     let result: unknown;
