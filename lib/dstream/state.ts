@@ -248,7 +248,7 @@ export const updateStateByKey = <K, V, S>(
   }
   checkPartitions(options.numPartitions, "updateStateByKey's numPartitions");
   if (options.initialRDD !== undefined) checkInitial(options.initialRDD, "updateStateByKey's initialRDD");
-  return (self: DStream<readonly [K, V]>): DStream<readonly [K, S]> =>
+  return (self: DStream<readonly [K, V]>): DStream<readonly [K, S]> & StatefulDStream<K, S> =>
     new StateDStream<K, Widen<V>, S>(self as DStream<readonly [K, Widen<V>]>, updateFunc, options);
 };
 
@@ -434,7 +434,10 @@ export class StateSpec<K, V, S, E> {
   /**
    * Removes a key idle for longer than `idle` (no record for it, at every batch after
    * `idle` has passed since its last one): the function is called one last time with
-   * `none` and `state.isTimingOut()` true, then the key is dropped.
+   * `none` and `state.isTimingOut()` true, then the key is dropped. Unlike Spark, which
+   * looks for idle keys only at checkpoint batches (every tenth batch by default), every
+   * batch looks, so a key times out at the first batch more than `idle` after its last
+   * record.
    */
   timeout(idle: Duration): StateSpec<K, V, S, E> {
     if (!(idle instanceof Duration) || idle.milliseconds <= 0) {
@@ -632,9 +635,9 @@ export class MapWithStateDStream<K, V, S, E> extends DStream<E> implements State
    *
    * @example
    * ```ts
-   * import { mapWithState, type MapWithStateDStream, pipe } from "@dstreams/dstreams";
-   * declare const counts: MapWithStateDStream<string, number, number, number>;
-   * const snapshots = counts.stateSnapshots(); // DStream<readonly [string, number]>
+   * import type { MapWithStateDStream } from "@dstreams/dstreams";
+   * const snapshotsOf = (counts: MapWithStateDStream<string, number, number, number>) =>
+   *   counts.stateSnapshots(); // DStream<readonly [string, number]>
    * ```
    */
   stateSnapshots(): DStream<readonly [K, S]> {
