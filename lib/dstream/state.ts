@@ -242,7 +242,7 @@ export const updateStateByKey = <K, V, S>(
   updateFunc: UpdateFunction<K, Widen<V>, S>,
   // The key type comes from the stream, not from an initial RDD of literal keys.
   options: UpdateStateOptions<NoInfer<K>, S> = {},
-) => {
+): (self: DStream<readonly [K, V]>) => DStream<readonly [K, S]> & StatefulDStream<K, S> => {
   if (typeof updateFunc !== "function") {
     throw new TypeError(`updateStateByKey needs a function (values, state) => Option, got ${typeof updateFunc}`);
   }
@@ -689,7 +689,9 @@ class StateSnapshotsDStream<K, V, S, E> extends DStream<readonly [K, S]> {
  * @category state
  * @since 0.1.0
  */
-export const mapWithState = <K, V, S, E>(spec: StateSpec<K, V, S, E>) => {
+export const mapWithState = <K, V, S, E>(
+  spec: StateSpec<K, V, S, E>,
+): (self: DStream<readonly [K, V]>) => MapWithStateDStream<K, V, S, E> => {
   if (!(spec instanceof StateSpec)) {
     throw new TypeError("mapWithState needs a StateSpec: build one with StateSpec.function((key, value, state) => …)");
   }

@@ -90,7 +90,7 @@ const writeTextFolder = async <A>(rdd: RDD<A>, path: string): Promise<void> => {
  * @category outputs
  * @since 0.1.0
  */
-export const saveAsTextFiles = (prefix: string, suffix?: string) => {
+export const saveAsTextFiles = (prefix: string, suffix?: string): <A>(self: DStream<A>) => void => {
   if (typeof prefix !== "string") {
     throw new TypeError(`saveAsTextFiles's prefix must be a string (a path such as "out/counts"), got ${typeof prefix}`);
   }
