@@ -8,6 +8,7 @@
  *   npx tsx bench/window.ts [recordsPerBatch] [distinctKeys]
  *
  * Runs under a manual clock: each batch is generated and processed as fast as it can.
+ * The two window lengths run alternately, five times each; the medians are compared.
  */
 import process from "node:process";
 import { performance } from "node:perf_hooks";
@@ -26,6 +27,7 @@ import {
 const recordsPerBatch = Number(process.argv[2] ?? 20_000);
 const distinctKeys = Number(process.argv[3] ?? 2_000);
 const measuredBatches = 200;
+const rounds = 5;
 const add = (a: number, b: number) => a + b;
 const subtract = (a: number, b: number) => a - b;
 
@@ -67,17 +69,27 @@ const withInverse = (w: number): Counts => reduceByKeyAndWindow(add, subtract, S
 const withoutInverse = (w: number): Counts => reduceByKeyAndWindow(add, Seconds(w), Seconds(1));
 
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
+const median = (xs: ReadonlyArray<number>): number => {
+  const sortedXs = [...xs].sort((a, b) => a - b);
+  return sortedXs[Math.floor(sortedXs.length / 2)]!;
+};
+
 console.log(
-  `reduceByKeyAndWindow, ${recordsPerBatch} records per batch over ${distinctKeys} keys, slide 1 batch, ${measuredBatches} batches timed`,
+  `reduceByKeyAndWindow, ${recordsPerBatch} records per batch over ${distinctKeys} keys, slide 1 batch, ` +
+    `${measuredBatches} batches timed per run, median of ${rounds} interleaved runs`,
 );
 await perBatchMs(10, withInverse(10)); // warm-up: let the JIT settle
-const inv10 = await perBatchMs(10, withInverse(10));
-const inv100 = await perBatchMs(100, withInverse(100));
-console.log(`  with inverse     window  10 batches: ${fmt(inv10)} per batch`);
-console.log(`  with inverse     window 100 batches: ${fmt(inv100)} per batch`);
-console.log(`  ratio 100 / 10: ${(inv100 / inv10).toFixed(2)}`);
+const inv10: number[] = [];
+const inv100: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  inv10.push(await perBatchMs(10, withInverse(10)));
+  inv100.push(await perBatchMs(100, withInverse(100)));
+}
+console.log(`  with inverse     window  10 batches: ${fmt(median(inv10))} per batch`);
+console.log(`  with inverse     window 100 batches: ${fmt(median(inv100))} per batch`);
+console.log(`  ratio 100 / 10: ${(median(inv100) / median(inv10)).toFixed(2)}`);
 const naive10 = await perBatchMs(10, withoutInverse(10));
 const naive100 = await perBatchMs(100, withoutInverse(100));
-console.log(`  without inverse  window  10 batches: ${fmt(naive10)} per batch`);
-console.log(`  without inverse  window 100 batches: ${fmt(naive100)} per batch`);
+console.log(`  without inverse  window  10 batches: ${fmt(naive10)} per batch (one run)`);
+console.log(`  without inverse  window 100 batches: ${fmt(naive100)} per batch (one run)`);
 console.log(`  ratio 100 / 10: ${(naive100 / naive10).toFixed(2)} (for contrast: the whole window is reduced every slide)`);

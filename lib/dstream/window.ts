@@ -200,10 +200,27 @@ class KeyedValues<K, V> {
 }
 
 /**
+ * An RDD computed once, all partitions together, that then holds only its records:
+ * the RDDs it was computed from (every record of the batch) are released.
+ */
+const computedOnce = <A>(source: RDD<A>): RDD<A> => {
+  let from: RDD<A> | undefined = source;
+  let parts: ReadonlyArray<ReadonlyArray<A>> | undefined;
+  return new RDD<A>(source.numPartitions, (p, emit) => {
+    if (parts === undefined) {
+      parts = (from as RDD<A>).collectPartitions();
+      from = undefined;
+    }
+    const part = parts[p]!;
+    for (let i = 0; i < part.length; i++) emit(part[i]!);
+  });
+};
+
+/**
  * A per-batch step (a `reduceByKey`, a `groupByKey`) right under a window. Its RDDs are
- * cached and read again while they are in the window, so it keeps them for the window;
- * its parent's RDDs (every record) are not read again once this step has run, so the
- * parent keeps them only as long as the window node itself remembers.
+ * small, computed once and read again while they are in the window, so it keeps them
+ * for the window; they hold their records, not the batch they came from, so its parent
+ * keeps its own RDDs (every record) only as long as the window node itself remembers.
  */
 class BatchUnderWindowDStream<A, B> extends TransformedDStream<A, B> {
   readonly #window: Duration;
@@ -215,7 +232,7 @@ class BatchUnderWindowDStream<A, B> extends TransformedDStream<A, B> {
     window: Duration,
   ) {
     let node: BatchUnderWindowDStream<A, B> | undefined;
-    super(parent, kind, (rdd, time) => transform(rdd, time, node?.name ?? kind).cache());
+    super(parent, kind, (rdd, time) => computedOnce(transform(rdd, time, node?.name ?? kind)));
     node = this;
     this.#window = window;
   }
@@ -223,6 +240,9 @@ class BatchUnderWindowDStream<A, B> extends TransformedDStream<A, B> {
   protected override parentRememberDuration(remember: Duration): Duration {
     return new Duration(Math.max(remember.milliseconds - this.#window.milliseconds, this.slideDuration.milliseconds));
   }
+
+  /** Its RDDs keep their records once computed: caching them again would copy them. */
+  override cacheGeneratedRDDs(): void {}
 }
 
 /**
