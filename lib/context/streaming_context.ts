@@ -203,7 +203,8 @@ export class StreamingContext implements StreamingGraph {
   }
 
   reportError(error: Error): void {
-    this.logger.error(error.message, error.cause);
+    // The message already describes the cause (BatchError and receiver errors include it).
+    this.logger.error(error.message);
     this.#error = error;
     for (const waiter of this.#terminationWaiters) waiter.reject(error);
     this.#terminationWaiters.clear();
