@@ -3,15 +3,17 @@
  * loop, dstreams, RxJS, Effect's Stream), checks that their results are equal, takes the
  * median of several timed runs, prints one table and writes `bench/results.json`.
  *
- * One contender's measurement (`measureContender`) is: a verify run (full fingerprint of
- * every output record; heap measured there when asked), warm-up runs, then timed runs
- * with a light check (record counts and sums). In full mode each measurement runs in a
- * fresh child process (`--isolate`, the default there), so one contender's JIT feedback
- * and garbage cannot slow down the next; quick mode runs in-process.
+ * A workload's measurement (`measureWorkload`) is, on one generated input: a verify run
+ * per contender (full fingerprint of every output record; heap measured there when
+ * asked), a warm-up round, then timed rounds with a light check (record counts and
+ * sums), the contenders taking turns in a rotating order so that changes in the
+ * machine's load fall on all of them alike. In full mode each workload runs in a fresh
+ * child process (`--isolate`, the default there), so one workload's garbage and JIT
+ * state cannot slow down the next; quick mode runs in-process.
  */
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { arch, cpus, freemem, platform, release, totalmem } from "node:os";
+import { arch, cpus, freemem, loadavg, platform, release, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -171,57 +173,122 @@ const median = (xs: ReadonlyArray<number>): number => {
 const errorText = (error: unknown): string =>
   error instanceof Error ? `${error.message}${error.cause === undefined ? "" : ` (cause: ${errorText(error.cause)})`}` : String(error);
 
-/** Runs one contender through one workload: verify run, warm-ups, timed runs. */
-export const measureContender = async (workload: AnyWorkload, contender: ContenderName, mode: Mode): Promise<ContenderResult> => {
-  const impl = workload.contenders[contender];
-  const base = { workload: workload.id, contender };
-  if ("unavailable" in impl) return { ...base, status: "unavailable", message: impl.unavailable };
-  const input = await workload.prepare(mode);
+interface Measured {
+  readonly elapsedMs: number;
+  readonly check: string;
+  readonly extra: Record<string, number>;
+  readonly heapDelta: number;
+}
+
+/** One run of one contender: a fresh sink, timing, extras, optionally the heap. */
+const runOnce = async <I, R>(
+  workload: Workload<I, R>,
+  impl: ContenderRun<I, R>,
+  input: I,
+  full: boolean,
+  measureHeap: boolean,
+): Promise<Measured> => {
+  let heapBefore = Number.NaN;
+  let heapAt = Number.NaN;
+  if (measureHeap) heapBefore = heapNow();
+  else gc?.();
+  const { sink, check } = makeSink(
+    full ? workload.digest : workload.light,
+    full,
+    measureHeap ? workload.heapAtSinkCall?.(input) : undefined,
+    (bytes) => (heapAt = bytes),
+  );
+  const start = performance.now();
+  const reported = await impl(input, sink);
+  const end = performance.now();
+  const elapsedMs = reported?.elapsedMs ?? end - start;
+  const extra = { ...workload.extras?.(sink.times, start, input), ...reported?.extra };
+  return { elapsedMs, check: check(), extra, heapDelta: heapAt - heapBefore };
+};
+
+/**
+ * Measures every given contender on one workload, on one input: a verify run each
+ * (full fingerprint; heap when the workload asks and `--expose-gc` is on), warm-up
+ * rounds, then timed rounds. Contenders take turns within each round, in an order
+ * that rotates, so a change in the machine's load falls on all of them alike.
+ */
+export const measureWorkload = async (
+  workload: AnyWorkload,
+  contenders: ReadonlyArray<ContenderName>,
+  mode: Mode,
+  log: (line: string) => void = () => {},
+): Promise<ContenderResult[]> => {
+  const results = new Map<ContenderName, ContenderResult>();
+  const runnable: ContenderName[] = [];
+  for (const c of contenders) {
+    const impl = workload.contenders[c];
+    if ("unavailable" in impl) results.set(c, { workload: workload.id, contender: c, status: "unavailable", message: impl.unavailable });
+    else runnable.push(c);
+  }
+  const verify = new Map<ContenderName, Measured>();
+  const timed = new Map<ContenderName, Measured[]>();
+  const failed = (c: ContenderName, error: unknown) => {
+    log(`[bench]   ${c}: error: ${errorText(error)}`);
+    results.set(c, { workload: workload.id, contender: c, status: "error", message: errorText(error) });
+  };
+  let input: unknown;
+  try {
+    input = await workload.prepare(mode);
+  } catch (error) {
+    for (const c of runnable) failed(c, error);
+    return contenders.map((c) => results.get(c)!);
+  }
   try {
     const inputFingerprint = workload.fingerprint(input);
     const records = workload.records(input);
-    const runOnce = async (full: boolean, measureHeap: boolean) => {
-      let heapBefore = Number.NaN;
-      let heapAt = Number.NaN;
-      if (measureHeap) heapBefore = heapNow();
-      else gc?.();
-      const { sink, check } = makeSink(
-        full ? workload.digest : workload.light,
-        full,
-        measureHeap ? workload.heapAtSinkCall?.(input) : undefined,
-        (bytes) => (heapAt = bytes),
-      );
-      const start = performance.now();
-      const reported = await impl(input, sink);
-      const end = performance.now();
-      const elapsedMs = reported?.elapsedMs ?? end - start;
-      const extra = { ...workload.extras?.(sink.times, start, input), ...reported?.extra };
-      return { elapsedMs, check: check(), extra, heapDelta: heapAt - heapBefore };
+    const live = () => runnable.filter((c) => !results.has(c));
+    const attempt = async (c: ContenderName, full: boolean, heap: boolean): Promise<Measured | undefined> => {
+      try {
+        return await runOnce(workload, workload.contenders[c] as ContenderRun<unknown, unknown>, input, full, heap);
+      } catch (error) {
+        failed(c, error);
+        return undefined;
+      }
     };
     const hasHeap = workload.heapAtSinkCall !== undefined && gc !== undefined;
-    const verify = await runOnce(true, hasHeap);
+    for (const c of live()) {
+      const m = await attempt(c, true, hasHeap);
+      if (m !== undefined) verify.set(c, m);
+      timed.set(c, []);
+    }
     const warmups = mode.quick ? 0 : workload.warmups ?? 1;
-    const runs = mode.quick ? 1 : workload.runs ?? 5;
-    for (let i = 0; i < warmups; i++) await runOnce(false, false);
-    const timed = [];
-    for (let i = 0; i < runs; i++) timed.push(await runOnce(false, false));
+    const runs = mode.quick ? 1 : workload.runs ?? 7;
+    for (let w = 0; w < warmups; w++) for (const c of live()) await attempt(c, false, false);
+    for (let r = 0; r < runs; r++) {
+      const order = live();
+      const rotated = [...order.slice(r % Math.max(1, order.length)), ...order.slice(0, r % Math.max(1, order.length))];
+      for (const c of rotated) {
+        const m = await attempt(c, false, false);
+        if (m !== undefined) timed.get(c)!.push(m);
+      }
+      log(`[bench]   round ${r + 1}/${runs}: ${rotated.map((c) => `${c} ${timed.get(c)!.at(-1)?.elapsedMs.toFixed(1) ?? "-"} ms`).join(", ")}`);
+    }
     const keys = workload.heapKeys?.(input);
-    return {
-      ...base,
-      status: "ok",
-      inputFingerprint,
-      records,
-      verifyCheck: verify.check,
-      lightChecks: timed.map((r) => r.check),
-      runsMs: timed.map((r) => r.elapsedMs),
-      extras: timed.map((r) => r.extra),
-      heapBytesPerKey: hasHeap && keys !== undefined && Number.isFinite(verify.heapDelta) ? verify.heapDelta / keys : null,
-    };
-  } catch (error) {
-    return { ...base, status: "error", message: errorText(error) };
+    for (const c of live()) {
+      const v = verify.get(c)!;
+      const ts = timed.get(c)!;
+      results.set(c, {
+        workload: workload.id,
+        contender: c,
+        status: "ok",
+        inputFingerprint,
+        records,
+        verifyCheck: v.check,
+        lightChecks: ts.map((m) => m.check),
+        runsMs: ts.map((m) => m.elapsedMs),
+        extras: ts.map((m) => m.extra),
+        heapBytesPerKey: hasHeap && keys !== undefined && Number.isFinite(v.heapDelta) ? v.heapDelta / keys : null,
+      });
+    }
   } finally {
     await workload.dispose?.(input);
   }
+  return contenders.map((c) => results.get(c)!);
 };
 
 // -------------------------------------------------------------------------------------
@@ -231,10 +298,21 @@ export const measureContender = async (workload: AnyWorkload, contender: Contend
 const RESULT_PREFIX = "@@bench-result ";
 const runScript = fileURLToPath(new URL("./run.ts", import.meta.url));
 
-/** Runs `measureContender` in a fresh Node process with the same flags (tsx, --expose-gc). */
-const measureInChild = (workload: AnyWorkload, contender: ContenderName, mode: Mode, timeoutMs: number): Promise<ContenderResult> =>
+/** Runs `measureWorkload` in a fresh Node process with the same flags (tsx, --expose-gc). */
+const measureInChild = (
+  workload: AnyWorkload,
+  contenders: ReadonlyArray<ContenderName>,
+  mode: Mode,
+  timeoutMs: number,
+): Promise<ContenderResult[]> =>
   new Promise((resolve) => {
-    const args = [...process.execArgv, runScript, `--child=${workload.id}:${contender}`, ...(mode.quick ? ["--quick"] : [])];
+    const args = [
+      ...process.execArgv,
+      runScript,
+      `--child=${workload.id}`,
+      `--contenders=${contenders.join(",")}`,
+      ...(mode.quick ? ["--quick"] : []),
+    ];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.setEncoding("utf8");
@@ -243,23 +321,24 @@ const measureInChild = (workload: AnyWorkload, contender: ContenderName, mode: M
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const line = out.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
-      if (line !== undefined) return resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as ContenderResult);
-      resolve({
-        workload: workload.id,
-        contender,
-        status: "error",
-        message: `child process ended (${signal ?? `exit ${code}`}) without a result${signal === "SIGKILL" ? ` (timed out after ${timeoutMs / 1000} s)` : ""}`,
-      });
+      if (line !== undefined) return resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as ContenderResult[]);
+      const message = `child process ended (${signal ?? `exit ${code}`}) without a result${signal === "SIGKILL" ? ` (timed out after ${timeoutMs / 1000} s)` : ""}`;
+      resolve(contenders.map((contender) => ({ workload: workload.id, contender, status: "error", message })));
     });
   });
 
-/** The child side: measure, print the result line. */
-export const runChild = async (workloads: ReadonlyArray<AnyWorkload>, spec: string, mode: Mode): Promise<void> => {
-  const [id, contender] = spec.split(":") as [string, ContenderName];
+/** The child side: measure one workload, print the result line. */
+export const runChild = async (
+  workloads: ReadonlyArray<AnyWorkload>,
+  id: string,
+  contenders: ReadonlyArray<ContenderName>,
+  mode: Mode,
+): Promise<void> => {
   const workload = workloads.find((w) => w.id === id);
-  if (workload === undefined || !CONTENDERS.includes(contender)) throw new Error(`unknown child spec ${spec}`);
-  const result = await measureContender(workload, contender, mode);
-  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+  if (workload === undefined) throw new Error(`unknown workload ${id}`);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const results = await measureWorkload(workload, contenders, mode, log);
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(results)}\n`);
 };
 
 // -------------------------------------------------------------------------------------
@@ -311,6 +390,8 @@ export interface BenchReport {
     readonly cpuModel: string;
     readonly totalMemoryBytes: number;
     readonly freeMemoryBytes: number;
+    /** 1-minute load average when the run started and when it ended (others' work skews figures). */
+    readonly loadAverage: { readonly start: number; readonly end: number };
   };
   readonly node: string;
   readonly v8: string;
@@ -384,20 +465,17 @@ export const runBench = async (workloads: ReadonlyArray<AnyWorkload>, options: B
   const contenders = options.contenders ?? CONTENDERS;
   const rows: Row[] = [];
   const notes: string[] = [];
+  const loadAtStart = loadavg()[0]!;
+  // The hand loop always runs: every other contender is compared with it.
+  const chosen = CONTENDERS.filter((c) => c === "hand loop" || contenders.includes(c));
   for (const workload of selected) {
-    const results: ContenderResult[] = [];
-    // The hand loop first: every other contender is compared with it.
-    for (const contender of CONTENDERS) {
-      if (contender !== "hand loop" && !contenders.includes(contender)) continue;
-      log(`[bench] ${workload.title}: ${contender}…`);
-      const started = performance.now();
-      const result = isolate && !("unavailable" in workload.contenders[contender])
-        ? await measureInChild(workload, contender, mode, 15 * 60 * 1000)
-        : await measureContender(workload, contender, mode);
-      const secs = ((performance.now() - started) / 1000).toFixed(1);
-      log(`[bench]   ${result.status}${result.message === undefined ? "" : `: ${result.message}`} (${secs} s)`);
-      results.push(result);
-    }
+    log(`[bench] ${workload.title}: ${chosen.join(", ")}…`);
+    const started = performance.now();
+    const results = isolate
+      ? await measureInChild(workload, chosen, mode, 20 * 60 * 1000)
+      : await measureWorkload(workload, chosen, mode, log);
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    log(`[bench]   ${results.map((r) => `${r.contender}: ${r.status}`).join(", ")} (${secs} s)`);
     rows.push(...rowsOf(workload, results));
     for (const note of workload.notes?.() ?? []) notes.push(`${workload.title}: ${note}`);
   }
@@ -414,6 +492,7 @@ export const runBench = async (workloads: ReadonlyArray<AnyWorkload>, options: B
       cpuModel: cpuList[0]?.model ?? "unknown",
       totalMemoryBytes: totalmem(),
       freeMemoryBytes: freemem(),
+      loadAverage: { start: loadAtStart, end: loadavg()[0]! },
     },
     node: process.version,
     v8: process.versions.v8,
@@ -513,7 +592,7 @@ const formatExtra = (extra: Readonly<Record<string, number>> | undefined, heap: 
 
 /** The table, as printed (plain text, aligned columns). */
 export const formatTable = (report: BenchReport): string => {
-  const header = ["workload", "contender", "rate (records/s)", "unit", "vs hand loop", "median ms", "figures"];
+  const header = ["workload", "contender", "rate (records/s)", "unit", "vs hand loop", "median ms", "min–max ms", "figures"];
   const lines: string[][] = [header];
   for (const r of report.rows) {
     if (r.status === "ok") {
@@ -524,23 +603,24 @@ export const formatTable = (report: BenchReport): string => {
         `${r.unit}/s`,
         r.vsHandLoop === undefined ? "" : r.vsHandLoop.toFixed(2),
         r.medianMs!.toFixed(1),
+        `${Math.min(...r.runsMs!).toFixed(1)}–${Math.max(...r.runsMs!).toFixed(1)}`,
         formatExtra(r.extra, r.heapBytesPerKey),
       ]);
     } else {
       const what = r.status === "unavailable" ? "skipped" : r.status === "mismatch" ? "RESULTS DIFFER" : "ERROR";
-      lines.push([r.title, r.contender, what, "", "", "", r.message ?? ""]);
+      lines.push([r.title, r.contender, what, "", "", "", "", r.message ?? ""]);
     }
   }
   const widths = header.map((_, i) => Math.max(...lines.filter((l) => l[i]!.length < 60).map((l) => l[i]!.length)));
   const pad = (cells: string[]) =>
-    cells.map((c, i) => (i === 2 || i === 4 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+    cells.map((c, i) => (i === 2 || i === 4 || i === 5 || i === 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
   const out = [pad(lines[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...lines.slice(1).map(pad)];
   out.push("", "targets:");
   for (const t of report.targets) out.push(`  ${t.met === null ? "n/a " : t.met ? "met " : "MISS"}  ${t.target}: ${t.measured}`);
   if (report.notes.length > 0) out.push("", "notes:", ...report.notes.map((n) => `  - ${n}`));
   out.push(
     "",
-    `${report.mode} mode, ${report.isolated ? "one process per measurement" : "in-process"}; node ${report.node}; ${report.machine.cpus} × ${report.machine.cpuModel}; ${report.date}`,
+    `${report.mode} mode, ${report.isolated ? "one process per measurement" : "in-process"}; node ${report.node}; ${report.machine.cpus} × ${report.machine.cpuModel}; load average ${report.machine.loadAverage.start.toFixed(1)} → ${report.machine.loadAverage.end.toFixed(1)}; ${report.date}`,
   );
   return out.join("\n");
 };

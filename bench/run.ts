@@ -5,7 +5,7 @@
  *     [--contenders=dstreams,RxJS] [--isolate | --no-isolate] [--out=path | --no-out]
  *
  * Prints the table on standard output, progress on standard error, and writes
- * bench/results.json. `--child=<workload>:<contender>` is the harness's own child mode.
+ * bench/results.json. `--child=<workload>` is the harness's own child mode.
  */
 import process from "node:process";
 import { CONTENDERS, type ContenderName, formatTable, runBench, runChild } from "./harness.ts";
@@ -29,7 +29,7 @@ if (unknown.length > 0 || flag("help")) {
 const mode = { quick: flag("quick") };
 const child = value("child");
 if (child !== undefined) {
-  await runChild(WORKLOADS, child, mode);
+  await runChild(WORKLOADS, child, (value("contenders")?.split(",") ?? CONTENDERS) as ContenderName[], mode);
 } else {
   const only = value("only")?.split(",");
   const badIds = only?.filter((id) => !WORKLOADS.some((w) => w.id === id)) ?? [];

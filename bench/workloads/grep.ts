@@ -17,7 +17,7 @@ export const grep: Workload<LineInput & { readonly needle: string }, number> = {
   id: "grep",
   title: "2. grep",
   unit: "lines",
-  prepare: (mode) => ({ ...lines(size(mode, 20, 3), size(mode, 10_000, 200)), needle: needle() }),
+  prepare: (mode) => ({ ...lines(size(mode, 100, 3), size(mode, 10_000, 200)), needle: needle() }),
   records: countRecords,
   fingerprint: linesFingerprint,
   digest: (n) => mix(n, 0x5eed),
