@@ -90,7 +90,7 @@ t.test("a full buffer says so: store returns false, and waitForSpace / store(rec
 });
 
 t.test("a socket producer faster than the rate limit: memory bounded, records delayed, none lost", async (t) => {
-  const total = 200_000;
+  const total = 400_000;
   const line = (i: number) => `record ${String(i).padStart(8, "0")} ........`; // 24 bytes + newline
   let serverWaits = 0;
   let serverDone = false;
@@ -109,8 +109,8 @@ t.test("a socket producer faster than the rate limit: memory bounded, records de
     });
   });
   const port = await listen(server);
-  const maxRate = 20_000;
-  const bound = 20_000;
+  const maxRate = 40_000;
+  const bound = 40_000;
   const { ssc, clock } = testContext();
   const input = ssc.socketTextStream("127.0.0.1", port, { maxRate, maxBufferedRecords: bound });
   const sizes: number[] = [];
