@@ -61,8 +61,9 @@ process.once("SIGINT", () => void ssc.stop());
 
 ssc.start();
 try {
+  // Resolves once stopped (after the demo's last batch or Ctrl-C); rejects if a batch failed.
   await ssc.awaitTermination();
 } finally {
-  await ssc.stop();
+  if (ssc.getState() !== "STOPPED") await ssc.stop();
   await feeder?.close();
 }
