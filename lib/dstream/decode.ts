@@ -342,7 +342,7 @@ const noPreparation = <R>(): ((raw: R) => R) => (raw) => raw;
  * @category decoding
  * @since 0.1.0
  */
-export const decode = <I, A>(codec: t.Decoder<I, A>, options: DecodeOptions = {}) => {
+export const decode = <I, A>(codec: t.Decoder<I, A>, options: DecodeOptions = {}): <R extends I>(self: DStream<R>) => Decoded<A, R> => {
   checkCodec(codec, "decode");
   return <R extends I>(self: DStream<R>): Decoded<A, R> =>
     build<R, A>(self, "decode", codec as unknown as t.Decoder<unknown, A>, options, undefined, noPreparation);
@@ -363,7 +363,7 @@ const parseJson: Parse<string> = (line) => {
  * @category decoding
  * @since 0.1.0
  */
-export const jsonLines = <A>(codec: t.Decoder<unknown, A>, options: DecodeOptions = {}) => {
+export const jsonLines = <A>(codec: t.Decoder<unknown, A>, options: DecodeOptions = {}): (self: DStream<string>) => Decoded<A, string> => {
   checkCodec(codec, "jsonLines");
   return (self: DStream<string>): Decoded<A, string> => build<string, A>(self, "jsonLines", codec, options, parseJson, noPreparation);
 };
@@ -444,7 +444,7 @@ const splitCsvLine = (line: string, delimiter: string): string[] | string => {
  * @category decoding
  * @since 0.1.0
  */
-export const csvLines = <A>(codec: t.Decoder<unknown, A>, options: CsvOptions = {}) => {
+export const csvLines = <A>(codec: t.Decoder<unknown, A>, options: CsvOptions = {}): (self: DStream<string>) => Decoded<A, string> => {
   checkCodec(codec, "csvLines");
   const { header = false, columns, delimiter = "," } = options;
   if (typeof header !== "boolean") throw new TypeError(`csvLines's header must be true or false, got ${typeof header}`);
