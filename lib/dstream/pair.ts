@@ -196,8 +196,8 @@ class PairedDStream<A, B, C> extends DStream<C> {
  * ```ts
  * import { join } from "@dstreams/dstreams";
  * import type { DStream } from "@dstreams/dstreams";
- * declare const prices: DStream<readonly [string, number]>;
- * const withPrice = join(prices); // DStream<[K, V]> → DStream<[K, [V, number]]>
+ * // DStream<[K, V]> → DStream<[K, [V, number]]>
+ * const withPrices = (prices: DStream<readonly [string, number]>) => join(prices);
  * ```
  * @category pairs
  * @since 0.1.0
