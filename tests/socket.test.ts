@@ -10,6 +10,14 @@ import type { ReceiverInfo } from "../mod.ts";
 import { testContext } from "./_contexts.ts";
 import { listen, trackedServer, until, writeAll } from "./_io.ts";
 
+/** A free loopback port with nothing listening on it. */
+const freePort = async (): Promise<number> => {
+  const probe = trackedServer(() => {});
+  const port = await listen(probe.server);
+  await probe.kill();
+  return port;
+};
+
 const pipeline = (port: number, options = {}) => {
   const ctx = testContext();
   const input = ctx.ssc.socketTextStream("127.0.0.1", port, { minRestartDelay: Milliseconds(5), maxRestartDelay: Milliseconds(20), ...options });
@@ -121,4 +129,52 @@ t.test("a graceful stop processes every line received, even when the rate limit 
   await kill();
   t.same(batches.slice(0, 3).map((b) => b.length), [10, 10, 5]);
   t.same(batches.flat(), lines);
+});
+
+t.test("when the server closes, the receiver reports it and reconnects; data after reconnecting arrives", async (t) => {
+  let connections = 0;
+  const { server, kill } = trackedServer((socket) => {
+    connections++;
+    socket.end(connections === 1 ? "first\n" : "second\n");
+  });
+  const port = await listen(server);
+  const { ssc, clock, input, batches, errors } = pipeline(port);
+  ssc.start();
+  await until(() => connections >= 2 && input.hasPendingRecords(), "a second connection");
+  await until(() => errors.length >= 1, "a report");
+  await clock.advance(Seconds(1));
+  await ssc.stop();
+  t.same(batches[0]!.slice(0, 2), ["first", "second"]);
+  t.match(errors[0]!.lastErrorMessage, new RegExp(`Socket data stream had no more data from 127\\.0\\.0\\.1:${port}; reconnecting in 5 ms`));
+  t.equal(errors[0]!.name, input.name);
+  await kill();
+});
+
+t.test("when the server is down at start, the receiver retries with back-off until it comes up", async (t) => {
+  const port = await freePort();
+  const { ssc, clock, input, batches, errors } = pipeline(port);
+  ssc.start();
+  await until(() => errors.length >= 3, "three failed attempts");
+  t.match(errors[0]!.lastErrorMessage, /Error connecting to 127\.0\.0\.1:\d+; retrying in 5 ms/);
+  t.match(errors[1]!.lastErrorMessage, /retrying in 10 ms/, "the wait doubles");
+  t.match(errors[2]!.lastErrorMessage, /retrying in 20 ms/);
+  t.match(errors[0]!.lastError, /ECONNREFUSED/);
+  const { server, kill } = trackedServer((socket) => socket.end("finally\n"));
+  await listen(server, port);
+  await until(() => input.hasPendingRecords(), "data once the server is up");
+  await clock.advance(Seconds(1));
+  await ssc.stop();
+  t.same(batches[0]!.slice(0, 1), ["finally"]);
+  await kill();
+});
+
+t.test("an unknown host is reported clearly through awaitTermination, without crashing the job", async (t) => {
+  const ctx = testContext();
+  const unknown = ctx.ssc.socketTextStream("no-such-host.invalid", 9999, { minRestartDelay: Milliseconds(10) });
+  pipe(unknown, foreachRDD(() => {}));
+  ctx.ssc.start();
+  await t.rejects(ctx.ssc.awaitTermination(), /Unknown host "no-such-host\.invalid" given as socketTextStream's hostname/);
+  await ctx.clock.advance(Seconds(1));
+  t.equal(ctx.ssc.getState(), "ACTIVE", "the context keeps running and retrying");
+  await ctx.ssc.stop();
 });
