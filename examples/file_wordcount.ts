@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { flatMap, map, pipe, pprint, reduceByKey, Seconds, SparkContext, StreamingContext } from "../mod.ts";
+import { runUntilStopped } from "./_run.ts";
 
 const usage = "Usage: file_wordcount.ts <directory> [batchSeconds]  |  file_wordcount.ts --demo [batches]";
 const args = process.argv.slice(2);
@@ -48,14 +49,6 @@ pipe(
   pprint(),
 );
 
-let batches = 0;
-ssc.addStreamingListener({
-  onBatchCompleted: () => {
-    if (++batches >= stopAfterBatches) void ssc.stop();
-  },
-});
-process.once("SIGINT", () => void ssc.stop());
-
 // The demo's writer: one file every 700 ms, written aside under "_" and renamed in.
 const TEXT = [
   "to be or not to be that is the question",
@@ -73,15 +66,14 @@ const dropFile = () => {
 };
 const writer = demo ? setInterval(dropFile, 700) : undefined;
 
-ssc.start();
 if (demo) {
   console.log(`Watching ${directory}; dropping a file every 700 ms`);
-  dropFile();
+  setImmediate(dropFile);
 }
-try {
-  await ssc.awaitTermination();
-} finally {
-  clearInterval(writer);
-  if (ssc.getState() !== "STOPPED") await ssc.stop();
-  if (demo) rmSync(directory, { recursive: true, force: true });
-}
+await runUntilStopped(ssc, {
+  stopAfterBatches,
+  cleanup: () => {
+    clearInterval(writer);
+    if (demo) rmSync(directory, { recursive: true, force: true });
+  },
+});

@@ -27,6 +27,7 @@ import {
   type TextFeeder,
   updateStateByKey,
 } from "../mod.ts";
+import { runUntilStopped } from "./_run.ts";
 
 const usage = "Usage: stateful_wordcount.ts [--demo [batches]]  |  stateful_wordcount.ts <hostname> <port>";
 const args = process.argv.slice(2);
@@ -57,18 +58,4 @@ pipe(
   pprint(),
 );
 
-let batches = 0;
-ssc.addStreamingListener({
-  onBatchCompleted: () => {
-    if (++batches >= stopAfterBatches) void ssc.stop();
-  },
-});
-process.once("SIGINT", () => void ssc.stop());
-
-ssc.start();
-try {
-  await ssc.awaitTermination();
-} finally {
-  if (ssc.getState() !== "STOPPED") await ssc.stop();
-  await feeder?.close();
-}
+await runUntilStopped(ssc, { stopAfterBatches, cleanup: () => feeder?.close() });

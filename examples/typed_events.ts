@@ -20,6 +20,7 @@ import {
   SparkContext,
   StreamingContext,
 } from "../mod.ts";
+import { runUntilStopped } from "./_run.ts";
 
 /** What a valid event looks like. */
 const Event = t.type({
@@ -66,17 +67,4 @@ pipe(
 rejected.pipe(pprint(3)); // DeadLetter(<batch time>, <source>: <reason>; raw: <line>)
 counts.pipe(pprint()); // received n, valid v, rejected r
 
-let batches = 0;
-ssc.addStreamingListener({
-  onBatchCompleted: () => {
-    if (++batches >= stopAfterBatches) void ssc.stop();
-  },
-});
-process.once("SIGINT", () => void ssc.stop());
-
-ssc.start();
-try {
-  await ssc.awaitTermination();
-} finally {
-  if (ssc.getState() !== "STOPPED") await ssc.stop();
-}
+await runUntilStopped(ssc, { stopAfterBatches });

@@ -30,6 +30,7 @@ import {
   type TextFeeder,
   transform,
 } from "../mod.ts";
+import { runUntilStopped } from "./_run.ts";
 
 const usage = "Usage: windowed_wordcount.ts <hostname> <port>  |  windowed_wordcount.ts --demo [windows]";
 const args = process.argv.slice(2);
@@ -70,18 +71,4 @@ pipe(
 );
 
 // A window is emitted every slide: only those batches have a job, so each completed batch is one window.
-let windows = 0;
-ssc.addStreamingListener({
-  onBatchCompleted: () => {
-    if (++windows >= stopAfterWindows) void ssc.stop();
-  },
-});
-process.once("SIGINT", () => void ssc.stop());
-
-ssc.start();
-try {
-  await ssc.awaitTermination();
-} finally {
-  if (ssc.getState() !== "STOPPED") await ssc.stop();
-  await feeder?.close();
-}
+await runUntilStopped(ssc, { stopAfterBatches: stopAfterWindows, cleanup: () => feeder?.close() });
