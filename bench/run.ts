@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full), `npm run bench:quick` (tiny inputs, same code paths).
  *
- *   node --expose-gc --import tsx bench/run.ts [--quick] [--only=wordcount,grep]
+ *   node --expose-gc --import ./bench/loader/register.mjs bench/run.ts [--quick] [--only=wordcount,grep]
  *     [--contenders=dstreams,RxJS] [--isolate | --no-isolate] [--out=path | --no-out]
  *
  * Prints the table on standard output, progress on standard error, and writes
@@ -20,7 +20,7 @@ const unknown = args.filter((a) => !known.includes(a.replace(/^--/, "").replace(
 if (unknown.length > 0 || flag("help")) {
   if (unknown.length > 0) console.error(`Unknown argument(s): ${unknown.join(" ")}`);
   console.error(
-    "Usage: node --expose-gc --import tsx bench/run.ts [--quick] [--only=<ids>] [--contenders=<names>] [--isolate|--no-isolate] [--out=<file>|--no-out]",
+    "Usage: npm run bench --  [--quick] [--only=<ids>] [--contenders=<names>] [--isolate|--no-isolate] [--out=<file>|--no-out]",
   );
   console.error(`Workloads: ${WORKLOADS.map((w) => w.id).join(", ")}; contenders: ${CONTENDERS.join(", ")}`);
   process.exit(unknown.length > 0 ? 2 : 0);

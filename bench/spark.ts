@@ -2,7 +2,7 @@
  * `npm run bench:spark`: workload 1 (word count) on PySpark's DStreams against
  * dstreams, on the same generated input. Not part of CI.
  *
- *   node --expose-gc --import tsx bench/spark.ts [--master=local[1]] [--rounds=2]
+ *   npm run bench:spark [-- --master=local[1],local[2]] [--rounds=2]
  *
  * Creates bench/.venv (Python virtual environment, gitignored) with pyspark 3.5 on
  * first use, writes the word-count batches to bench/spark-input/ (one file per batch),
