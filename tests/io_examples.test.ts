@@ -3,34 +3,14 @@
  * and its error for a missing directory, and the typed events example.
  */
 import t from "tap";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = `${root}node_modules/.bin/tsx`;
-const DASHES = "-".repeat(43);
-
-const run = (args: string[]) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(tsx, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.stdout.on("data", (chunk: Buffer) => void (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(deadline);
-      resolve({ code, stdout, stderr });
-    });
-  });
+import { blocksOf, runExample as run } from "./_examples.ts";
 
 t.test("file_wordcount's demo counts the words of the files it drops, stops by itself and cleans up", async (t) => {
   const result = await run(["examples/file_wordcount.ts", "--demo", "2"]);
   t.equal(result.code, 0, `exits 0 (stderr: ${result.stderr.slice(0, 300)})`);
   const dir = /Watching (\S+);/.exec(result.stdout)?.[1];
   t.ok(dir, "names the directory it watches");
-  t.equal(result.stdout.split(`${DASHES}\nTime: `).length - 1, 2, "two pprint blocks");
+  t.equal(blocksOf(result.stdout).length, 2, "two pprint blocks");
   t.match(result.stdout, /\((the|to|a),\d+\)/, "word counts as (word,count)");
   const { existsSync } = await import("node:fs");
   t.notOk(existsSync(dir!), "the temporary directory is removed");

@@ -4,32 +4,12 @@
  * once and finishes by itself.
  */
 import t from "tap";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-const tsx = `${root}node_modules/.bin/tsx`;
-const DASHES = "-".repeat(43);
-
-const run = (args: string[]) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(tsx, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.stdout.on("data", (chunk: Buffer) => void (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(deadline);
-      resolve({ code, stdout, stderr });
-    });
-  });
+import { blocksOf, runExample as run } from "./_examples.ts";
 
 t.test("stateful_wordcount's demo prints running counts that never shrink, then stops", async (t) => {
   const result = await run(["examples/stateful_wordcount.ts", "--demo", "2"]);
   t.equal(result.code, 0, `exits 0 (stderr: ${result.stderr.slice(0, 500)})`);
-  const blocks = result.stdout.split(`${DASHES}\nTime: `).slice(1);
+  const blocks = blocksOf(result.stdout);
   t.equal(blocks.length, 2, "one block per batch");
   const countOf = (block: string, word: string) => Number(new RegExp(`^\\(${word},(\\d+)\\)$`, "m").exec(block)?.[1] ?? 0);
   t.equal(countOf(blocks[0] ?? "", "hello"), 1, "the initial state is in the first batch's output");

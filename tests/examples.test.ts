@@ -3,41 +3,10 @@
  * against a server like `nc -lk`, on Node (tsx) and on Deno, and Ctrl-C.
  */
 import t from "tap";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { startTextFeeder } from "../mod.ts";
+import { bin, blocksOf, type Run, run } from "./_examples.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const bin = (name: string) => `${root}node_modules/.bin/${name}`;
 const example = "examples/network_wordcount.ts";
-const DASHES = "-".repeat(43);
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command; `onOutput` may act on the output so far (e.g. send SIGINT). */
-const run = (command: string, args: string[], onOutput?: (stdout: string, kill: (signal: NodeJS.Signals) => void) => void) =>
-  new Promise<Run>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      onOutput?.(stdout, (signal) => child.kill(signal));
-    });
-    child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(deadline);
-      resolve({ code, stdout, stderr });
-    });
-  });
-
-const blocksOf = (stdout: string) => stdout.split(`${DASHES}\nTime: `).slice(1);
 
 /** The assertions used here, as both tap and the Deno shim provide them. */
 interface Assert {
@@ -77,6 +46,12 @@ t.test("with a hostname and port it reads from that server, like nc -lk 9999; Ct
   } finally {
     await feeder.close();
   }
+});
+
+t.test("the windowed word count's demo prints a window every slide and stops by itself", async (t) => {
+  const result = await run(bin("tsx"), ["examples/windowed_wordcount.ts", "--demo", "2"]);
+  t.equal(result.code, 0, `exits 0 (stderr: ${result.stderr.slice(0, 500)})`);
+  t.equal(blocksOf(result.stdout).length, 2, "one block per window");
 });
 
 t.test("without arguments it prints its usage and exits 1", async (t) => {
