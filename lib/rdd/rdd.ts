@@ -36,13 +36,8 @@ const pushAll = <A>(items: ReadonlyArray<A>, emit: (a: A) => void): void => {
   for (let i = 0; i < items.length; i++) emit(items[i]!);
 };
 
-const pushIterable = <A>(items: Iterable<A>, emit: (a: A) => void): void => {
-  if (Array.isArray(items)) pushAll(items as ReadonlyArray<A>, emit);
-  else for (const item of items) emit(item);
-};
-
 /**
- * Like {@link pushIterable}, for an iterable a user function returned: an error thrown
+ * Pushes the items of an iterable a user function returned: an error thrown
  * while iterating it (a generator's body) is the user function's, named `label`; an
  * error thrown by `emit` (a later step) passes through.
  */
@@ -185,11 +180,11 @@ export class RDD<A> {
   // narrow transformations (fused: no array per step)
   // -------------------------------------------------------------------------------------
 
-  // An optional `label` (an operation's name, e.g. "map-2") makes an error thrown by the
-  // user's function a UserFunctionError naming it; only the user call is inside the try.
+  // `label` names the operation in the error a throwing user function raises (the
+  // DStream combinators pass their node's name, e.g. "map-2"). Only the user's call is
+  // inside the try, so an error from a later step is not blamed on this one.
 
-  map<B>(f: (a: A) => B, label?: string): RDD<B> {
-    if (label === undefined) return new RDD<B>(this.numPartitions, (p, emit) => this.forEachIn(p, (a) => emit(f(a))));
+  map<B>(f: (a: A) => B, label = "map"): RDD<B> {
     return new RDD<B>(this.numPartitions, (p, emit) =>
       this.forEachIn(p, (a) => {
         let b: B;
@@ -202,10 +197,7 @@ export class RDD<A> {
       }));
   }
 
-  flatMap<B>(f: (a: A) => Iterable<B>, label?: string): RDD<B> {
-    if (label === undefined) {
-      return new RDD<B>(this.numPartitions, (p, emit) => this.forEachIn(p, (a) => pushIterable(f(a), emit)));
-    }
+  flatMap<B>(f: (a: A) => Iterable<B>, label = "flatMap"): RDD<B> {
     return new RDD<B>(this.numPartitions, (p, emit) =>
       this.forEachIn(p, (a) => {
         let items: Iterable<B>;
@@ -220,13 +212,7 @@ export class RDD<A> {
 
   filter<B extends A>(predicate: (a: A) => a is B, label?: string): RDD<B>;
   filter(predicate: (a: A) => boolean, label?: string): RDD<A>;
-  filter(predicate: (a: A) => boolean, label?: string): RDD<A> {
-    if (label === undefined) {
-      return new RDD<A>(this.numPartitions, (p, emit) =>
-        this.forEachIn(p, (a) => {
-          if (predicate(a)) emit(a);
-        }));
-    }
+  filter(predicate: (a: A) => boolean, label = "filter"): RDD<A> {
     return new RDD<A>(this.numPartitions, (p, emit) =>
       this.forEachIn(p, (a) => {
         let keep: boolean;
@@ -240,10 +226,7 @@ export class RDD<A> {
   }
 
   /** Runs `f` once per partition over its records (an array), with the partition index. */
-  mapPartitions<B>(f: (records: ReadonlyArray<A>, partition: number) => Iterable<B>, label?: string): RDD<B> {
-    if (label === undefined) {
-      return new RDD<B>(this.numPartitions, (p, emit) => pushIterable(f(this.#partition(p), p), emit));
-    }
+  mapPartitions<B>(f: (records: ReadonlyArray<A>, partition: number) => Iterable<B>, label = "mapPartitions"): RDD<B> {
     return new RDD<B>(this.numPartitions, (p, emit) => {
       const records = this.#partition(p);
       let items: Iterable<B>;
@@ -268,8 +251,7 @@ export class RDD<A> {
     return records;
   }
 
-  mapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => W, label?: string): RDD<readonly [K, W]> {
-    if (label === undefined) return this.map(([k, v]) => [k, f(v)] as const);
+  mapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => W, label = "mapValues"): RDD<readonly [K, W]> {
     return new RDD<readonly [K, W]>(this.numPartitions, (p, emit) =>
       this.forEachIn(p, (kv) => {
         let w: W;
@@ -282,13 +264,7 @@ export class RDD<A> {
       }));
   }
 
-  flatMapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => Iterable<W>, label?: string): RDD<readonly [K, W]> {
-    if (label === undefined) {
-      return new RDD<readonly [K, W]>(this.numPartitions, (p, emit) =>
-        this.forEachIn(p, ([k, v]) => {
-          for (const w of f(v)) emit([k, w]);
-        }));
-    }
+  flatMapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => Iterable<W>, label = "flatMapValues"): RDD<readonly [K, W]> {
     return new RDD<readonly [K, W]>(this.numPartitions, (p, emit) =>
       this.forEachIn(p, (kv) => {
         const k = kv[0];
@@ -298,8 +274,7 @@ export class RDD<A> {
         } catch (error) {
           throw userFunctionError(label, error);
         }
-        if (Array.isArray(ws)) for (let i = 0; i < ws.length; i++) emit([k, ws[i] as W]);
-        else pushUserIterable(ws, (w) => emit([k, w]), label);
+        pushUserIterable(ws, (w) => emit([k, w]), label);
       }));
   }
 
@@ -340,7 +315,7 @@ export class RDD<A> {
     this: RDD<readonly [K, V]>,
     f: (a: V, b: V) => V,
     numPartitions: number = this.numPartitions,
-    label?: string,
+    label = "reduceByKey",
   ): RDD<readonly [K, V]> {
     checkPartitionCount(numPartitions, "reduceByKey's numPartitions");
     return RDD.#shuffled(numPartitions, () => {
@@ -355,7 +330,7 @@ export class RDD<A> {
           try {
             merged = f(old as V, kv[1]);
           } catch (error) {
-            throw label === undefined ? error : userFunctionError(label, error);
+            throw userFunctionError(label, error);
           }
           table.set(k, merged);
         } else table.set(k, kv[1]);
@@ -371,7 +346,7 @@ export class RDD<A> {
     mergeValue: (c: C, v: V) => C,
     _mergeCombiners: (a: C, b: C) => C,
     numPartitions: number = this.numPartitions,
-    label?: string,
+    label = "combineByKey",
   ): RDD<readonly [K, C]> {
     checkPartitionCount(numPartitions, "combineByKey's numPartitions");
     // One process sees every value, so combiners never need merging here.
@@ -385,7 +360,7 @@ export class RDD<A> {
         try {
           combined = old !== undefined || table.has(k) ? mergeValue(old as C, kv[1]) : createCombiner(kv[1]);
         } catch (error) {
-          throw label === undefined ? error : userFunctionError(label, error);
+          throw userFunctionError(label, error);
         }
         table.set(k, combined);
       });
@@ -510,7 +485,7 @@ export class RDD<A> {
   }
 
   /** Combines every record with `f`; `none` for an empty RDD. */
-  reduceOption(f: (a: A, b: A) => A, label?: string): Option<A> {
+  reduceOption(f: (a: A, b: A) => A, label = "reduce"): Option<A> {
     let acc: A | undefined;
     let seen = false;
     this.#forEachRecord((a) => {
@@ -522,7 +497,7 @@ export class RDD<A> {
       try {
         acc = f(acc as A, a);
       } catch (error) {
-        throw label === undefined ? error : userFunctionError(label, error);
+        throw userFunctionError(label, error);
       }
     });
     return seen ? some(acc as A) : none;
