@@ -15,6 +15,11 @@ import { userFunctionError } from "./user_function_error.ts";
 /** Pushes every record of one partition to `emit`, in order. */
 type ComputePartition<A> = (partition: number, emit: (a: A) => void) => void;
 
+/** Stands in for the compute function of an RDD whose records are cached. */
+const computedAlready: ComputePartition<never> = () => {
+  throw new Error("internal: a cached RDD was asked to compute again");
+};
+
 const checkPartitionCount = (n: number, what: string): number => {
   if (!Number.isSafeInteger(n) || n < 1) {
     throw new RangeError(`${what} must be a positive whole number of partitions, got ${String(n)}`);
@@ -81,7 +86,7 @@ const optionsOf = <A>(values: ReadonlyArray<A>): ReadonlyArray<Option<A>> =>
 export class RDD<A> {
   /** How many partitions the data is split into. */
   readonly numPartitions: number;
-  readonly #compute: ComputePartition<A>;
+  #compute: ComputePartition<A>;
   #cacheRequested = false;
   #cached: ReadonlyArray<ReadonlyArray<A>> | undefined;
 
@@ -149,6 +154,8 @@ export class RDD<A> {
       parts.push(part);
     }
     this.#cached = parts;
+    // The records are held now: let go of the lineage that computed them.
+    this.#compute = computedAlready;
     return parts;
   }
 
@@ -298,9 +305,14 @@ export class RDD<A> {
   /** A lazily computed RDD whose partitions come from one pass that returns all records. */
   static #shuffled<B>(numPartitions: number, run: () => ReadonlyArray<B>): RDD<B> {
     let parts: ReadonlyArray<ReadonlyArray<B>> | undefined;
+    let pending: (() => ReadonlyArray<B>) | undefined = run;
     return new RDD<B>(numPartitions, (p, emit) => {
-      parts ??= slice(run(), numPartitions);
-      pushAll(parts[p]!, emit);
+      if (pending !== undefined) {
+        parts = slice(pending(), numPartitions);
+        // Computed once: let go of the parents.
+        pending = undefined;
+      }
+      pushAll(parts![p]!, emit);
     });
   }
 
