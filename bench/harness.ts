@@ -11,7 +11,7 @@
  * child process (`--isolate`, the default there), so one workload's garbage and JIT
  * state cannot slow down the next; quick mode runs in-process.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { arch, cpus, freemem, loadavg, platform, release, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -353,7 +353,7 @@ export interface BenchOptions {
   readonly contenders?: ReadonlyArray<ContenderName>;
   /** One child process per measurement (default: true in full mode). */
   readonly isolate?: boolean;
-  /** Where to write the JSON (default bench/results.json); `null` to skip. */
+  /** Where to write the JSON (default bench/results.json, or bench/results-quick.json in quick mode); `null` to skip. */
   readonly out?: string | null;
   /** Progress lines (default: standard error). */
   readonly log?: (line: string) => void;
@@ -393,6 +393,8 @@ export interface BenchReport {
     /** 1-minute load average when the run started and when it ended (others' work skews figures). */
     readonly loadAverage: { readonly start: number; readonly end: number };
   };
+  /** The dstreams commit measured (BENCH_COMMIT, else `git rev-parse`; "+dirty" when lib/ or mod.ts differ from it). */
+  readonly commit: string;
   readonly node: string;
   readonly v8: string;
   readonly execArgv: ReadonlyArray<string>;
@@ -446,6 +448,17 @@ export const rowsOf = (workload: AnyWorkload, results: ReadonlyArray<ContenderRe
   });
 };
 
+/** Which dstreams source was measured. */
+const commitOf = (): string => {
+  if (process.env["BENCH_COMMIT"] !== undefined) return process.env["BENCH_COMMIT"];
+  const cwd = fileURLToPath(new URL("..", import.meta.url));
+  const git = (...args: string[]) => spawnSync("git", args, { cwd, encoding: "utf8" });
+  const head = git("rev-parse", "--short", "HEAD");
+  if (head.status !== 0) return "unknown";
+  const dirty = git("status", "--porcelain", "--", "lib", "mod.ts").stdout.trim() !== "";
+  return `${head.stdout.trim()}${dirty ? "+dirty" : ""}`;
+};
+
 const packageVersion = async (name: string): Promise<string> => {
   try {
     const { createRequire } = await import("node:module");
@@ -494,6 +507,7 @@ export const runBench = async (workloads: ReadonlyArray<AnyWorkload>, options: B
       freeMemoryBytes: freemem(),
       loadAverage: { start: loadAtStart, end: loadavg()[0]! },
     },
+    commit: commitOf(),
     node: process.version,
     v8: process.versions.v8,
     execArgv: process.execArgv,
@@ -509,7 +523,8 @@ export const runBench = async (workloads: ReadonlyArray<AnyWorkload>, options: B
     targets: targetsOf(rows),
   };
   if (options.out !== null) {
-    const out = options.out ?? fileURLToPath(new URL("./results.json", import.meta.url));
+    // Quick runs (smoke checks) do not overwrite a full run's figures.
+    const out = options.out ?? fileURLToPath(new URL(mode.quick ? "./results-quick.json" : "./results.json", import.meta.url));
     writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     log(`[bench] wrote ${out}`);
   }
@@ -620,7 +635,7 @@ export const formatTable = (report: BenchReport): string => {
   if (report.notes.length > 0) out.push("", "notes:", ...report.notes.map((n) => `  - ${n}`));
   out.push(
     "",
-    `${report.mode} mode, ${report.isolated ? "one process per measurement" : "in-process"}; node ${report.node}; ${report.machine.cpus} × ${report.machine.cpuModel}; load average ${report.machine.loadAverage.start.toFixed(1)} → ${report.machine.loadAverage.end.toFixed(1)}; ${report.date}`,
+    `${report.mode} mode, ${report.isolated ? "one process per workload" : "in-process"}; dstreams ${report.commit}; node ${report.node}; ${report.machine.cpus} × ${report.machine.cpuModel}; load average ${report.machine.loadAverage.start.toFixed(1)} → ${report.machine.loadAverage.end.toFixed(1)}; ${report.date}`,
   );
   return out.join("\n");
 };

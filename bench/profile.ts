@@ -63,18 +63,25 @@ try {
   const elapsed = performance.now() - started;
   const { profile } = await session.post("Profiler.stop");
   session.disconnect();
-  // Map generated positions back to the TypeScript sources.
+  // Map generated positions back to the TypeScript sources: each function's start,
+  // and each line that samples fell on (positionTicks, 1-based generated lines).
+  interface Entry {
+    readonly generatedLine?: number;
+    readonly originalSource?: string;
+    readonly originalLine?: number;
+    readonly originalColumn?: number;
+  }
   for (const node of profile.nodes) {
     const frame = node.callFrame;
     const map = frame.url === "" ? undefined : findSourceMap(frame.url);
     if (map === undefined) continue;
-    const entry = map.findEntry(frame.lineNumber, frame.columnNumber) as {
-      originalSource?: string;
-      originalLine?: number;
-      originalColumn?: number;
-      name?: string;
-    };
+    const entry = map.findEntry(frame.lineNumber, frame.columnNumber) as Entry;
     if (entry.originalSource === undefined) continue;
+    node.positionTicks = node.positionTicks?.map((tick) => {
+      // The last mapping on the generated line tells the original line.
+      const e = map.findEntry(tick.line - 1, 100_000) as Entry;
+      return e.generatedLine === tick.line - 1 && e.originalLine !== undefined ? { ...tick, line: e.originalLine + 1 } : tick;
+    });
     frame.url = entry.originalSource;
     frame.lineNumber = entry.originalLine!;
     frame.columnNumber = entry.originalColumn!;

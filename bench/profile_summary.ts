@@ -15,6 +15,8 @@ interface CallFrame {
 interface ProfileNode {
   readonly id: number;
   readonly callFrame: CallFrame;
+  /** Samples per 1-based source line of the function (mapped by bench/profile.ts). */
+  readonly positionTicks?: ReadonlyArray<{ readonly line: number; readonly ticks: number }>;
 }
 interface Profile {
   readonly nodes: ReadonlyArray<ProfileNode>;
@@ -56,10 +58,41 @@ for (const [id, us] of selfUs) {
   byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + us);
   total += us;
 }
+// Hot lines: samples per source line, from positionTicks.
+const byLine = new Map<string, { ticks: number; url: string; line: number }>();
+let allTicks = 0;
+for (const node of profile.nodes) {
+  for (const { line, ticks } of node.positionTicks ?? []) {
+    const key = `${node.callFrame.url}:${line}`;
+    const e = byLine.get(key) ?? { ticks: 0, url: node.callFrame.url, line };
+    e.ticks += ticks;
+    byLine.set(key, e);
+    allTicks += ticks;
+  }
+}
+const sourceLines = new Map<string, ReadonlyArray<string>>();
+const lineText = (url: string, line: number): string => {
+  if (!sourceLines.has(url)) {
+    let text: ReadonlyArray<string> = [];
+    try {
+      text = readFileSync(url.startsWith("file:") ? new URL(url) : url, "utf8").split("\n");
+    } catch {
+      // not a readable file (node internals)
+    }
+    sourceLines.set(url, text);
+  }
+  return (sourceLines.get(url)![line - 1] ?? "").trim().slice(0, 90);
+};
 const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
 const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
 console.log(`${file}: ${(total / 1000).toFixed(0)} ms sampled`);
 console.log(`\nTop ${topArg} functions by self time:`);
 for (const [k, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(topArg))) console.log(`${ms(us)} ${pct(us)}  ${k}`);
+if (allTicks > 0) {
+  console.log(`\nHot lines (share of ${allTicks} samples with a line):`);
+  for (const e of [...byLine.values()].sort((a, b) => b.ticks - a.ticks).slice(0, Number(topArg))) {
+    console.log(`${((100 * e.ticks) / allTicks).toFixed(1).padStart(5)}%  ${`${shortUrl(e.url)}:${e.line}`.padEnd(34)} ${lineText(e.url, e.line)}`);
+  }
+}
 console.log("\nSelf time by file:");
 for (const [k, us] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${ms(us)} ${pct(us)}  ${k}`);

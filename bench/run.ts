@@ -20,7 +20,7 @@ const unknown = args.filter((a) => !known.includes(a.replace(/^--/, "").replace(
 if (unknown.length > 0 || flag("help")) {
   if (unknown.length > 0) console.error(`Unknown argument(s): ${unknown.join(" ")}`);
   console.error(
-    "Usage: npm run bench --  [--quick] [--only=<ids>] [--contenders=<names>] [--isolate|--no-isolate] [--out=<file>|--no-out]",
+    "Usage: npm run bench -- [--quick] [--only=<ids>] [--contenders=<names>] [--isolate|--no-isolate] [--out=<file>|--no-out]",
   );
   console.error(`Workloads: ${WORKLOADS.map((w) => w.id).join(", ")}; contenders: ${CONTENDERS.join(", ")}`);
   process.exit(unknown.length > 0 ? 2 : 0);

@@ -34,7 +34,13 @@ const masters = value("master", "local[1],local[2]").split(",");
 const rounds = Number(value("rounds", "2"));
 
 const run = (cmd: string, cmdArgs: ReadonlyArray<string>, what: string): string => {
-  const result = spawnSync(cmd, cmdArgs, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(cmd, cmdArgs, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 64 * 1024 * 1024,
+    // Spark binds to loopback only (it would pick the host's first interface).
+    env: { ...process.env, SPARK_LOCAL_IP: "127.0.0.1" },
+  });
   if (result.error !== undefined) throw new Error(`${what}: cannot run ${cmd}: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status}): ${cmd} ${cmdArgs.join(" ")}`);
   return result.stdout;

@@ -35,6 +35,8 @@ def main():
     files = sorted(f for f in os.listdir(input_dir) if f.endswith(".txt"))
     conf = SparkConf().setAppName("dstreams-bench-wordcount").setMaster(master)
     conf = conf.set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
+    # Loopback only: the driver and executors talk over 127.0.0.1.
+    conf = conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
     sc = SparkContext(conf=conf)
     sc.setLogLevel("ERROR")
     rdds = []
