@@ -630,7 +630,7 @@ export const formatTable = (report: BenchReport): string => {
   const pad = (cells: string[]) =>
     cells.map((c, i) => (i === 2 || i === 4 || i === 5 || i === 6 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
   const out = [pad(lines[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...lines.slice(1).map(pad)];
-  out.push("", "targets:");
+  out.push("", report.mode === "quick" ? "targets (quick mode: tiny inputs, one run — a smoke check, not a measurement):" : "targets:");
   for (const t of report.targets) out.push(`  ${t.met === null ? "n/a " : t.met ? "met " : "MISS"}  ${t.target}: ${t.measured}`);
   if (report.notes.length > 0) out.push("", "notes:", ...report.notes.map((n) => `  - ${n}`));
   out.push(
