@@ -53,3 +53,10 @@ t.test("queueStream copies its list: changing the caller's array later changes n
   await ssc.stop();
   t.same(seen, [[1], []]);
 });
+
+t.test("a long queue is taken in order, one batch per batch time", async (t) => {
+  const input = Array.from({ length: 3000 }, (_, i) => [i]);
+  const outputs = await outputsOf(input, (s) => s);
+  t.equal(outputs.length, 3000);
+  t.ok(outputs.every((batch, i) => batch.length === 1 && batch[0] === i), "batch i holds record i");
+});

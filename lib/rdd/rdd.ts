@@ -88,6 +88,8 @@ export class RDD<A> {
   readonly numPartitions: number;
   #compute: ComputePartition<A>;
   #cacheRequested = false;
+  /** Reads arrays already in memory: caching would only copy them. */
+  #inMemory = false;
   #cached: ReadonlyArray<ReadonlyArray<A>> | undefined;
 
   /** Prefer {@link RDD.fromArray}, {@link RDD.fromPartitions} and the combinators. */
@@ -108,9 +110,17 @@ export class RDD<A> {
     return rdd;
   }
 
-  /** An RDD of `items`, split into `numSlices` contiguous partitions. */
+  /** An RDD of `items`, split into `numSlices` contiguous partitions (read in place, not copied). */
   static fromArray<A>(items: ReadonlyArray<A>, numSlices = 1): RDD<A> {
-    return RDD.fromPartitions(slice(items, checkPartitionCount(numSlices, "fromArray's numSlices")));
+    const n = checkPartitionCount(numSlices, "fromArray's numSlices");
+    if (n === 1) return RDD.fromPartitions([items]);
+    const length = items.length;
+    const rdd = new RDD<A>(n, (p, emit) => {
+      const end = Math.floor(((p + 1) * length) / n);
+      for (let i = Math.floor((p * length) / n); i < end; i++) emit(items[i]!);
+    });
+    rdd.#inMemory = true;
+    return rdd;
   }
 
   /** An RDD with no records. */
@@ -169,6 +179,7 @@ export class RDD<A> {
    * read them instead of computing them again. Returns this RDD.
    */
   cache(): this {
+    if (this.#inMemory) return this;
     this.#cacheRequested = true;
     return this;
   }

@@ -36,7 +36,9 @@ const checkBatch = <A>(batch: unknown, where: string): ReadonlyArray<A> | RDD<A>
  * @since 0.1.0
  */
 export class QueueInputDStream<A> extends InputDStream<A> {
-  readonly #queue: Array<ReadonlyArray<A> | RDD<A>>;
+  #queue: Array<ReadonlyArray<A> | RDD<A>>;
+  /** Where the queue starts in `#queue`: taking a batch moves this, not the array. */
+  #head = 0;
   readonly #oneAtATime: boolean;
   readonly #defaultBatch: ReadonlyArray<A> | RDD<A> | undefined;
 
@@ -66,11 +68,30 @@ export class QueueInputDStream<A> extends InputDStream<A> {
 
   /** How many batches wait in the queue. */
   get size(): number {
-    return this.#queue.length;
+    return this.#queue.length - this.#head;
+  }
+
+  /** Takes one queued batch, or all of them; never shifts the array (a long queue stays linear). */
+  #dequeue(): Array<ReadonlyArray<A> | RDD<A>> {
+    const queue = this.#queue;
+    if (this.#head >= queue.length) return [];
+    if (!this.#oneAtATime) {
+      const all = queue.slice(this.#head);
+      this.#queue = [];
+      this.#head = 0;
+      return all;
+    }
+    const batch = queue[this.#head]!;
+    this.#head++;
+    if (this.#head * 2 > queue.length && this.#head > 1024) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
+    }
+    return [batch];
   }
 
   protected override take(_time: Time): { readonly rdd: RDD<A>; readonly count: number } {
-    const taken = this.#oneAtATime ? this.#queue.splice(0, 1) : this.#queue.splice(0);
+    const taken = this.#dequeue();
     const batches = taken.length > 0 ? taken : this.#defaultBatch === undefined ? [] : [this.#defaultBatch];
     const rdds = batches.map((batch) => batch instanceof RDD ? batch : RDD.fromArray(batch, Math.min(this.context.defaultParallelism, Math.max(batch.length, 1))));
     const rdd = rdds.length === 0 ? RDD.empty<A>() : RDD.union(rdds);
