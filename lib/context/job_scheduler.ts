@@ -63,6 +63,8 @@ export interface SchedulerHost {
   readonly logger: Logger;
   readonly inputs: ReadonlyArray<InputDStream<unknown>>;
   readonly outputs: ReadonlyArray<OutputOperation>;
+  /** True when at least one listener is registered: reports are built only then. */
+  readonly listening: boolean;
   post(event: (listener: StreamingListener) => void): void;
   reportError(error: Error): void;
 }
@@ -134,7 +136,7 @@ export class JobScheduler implements DrivenByClock {
       }
       const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, submissionTime: host.clock.now() };
       this.#queue.push(batch);
-      host.post((l) => l.onBatchSubmitted?.({ batchInfo: this.#info(batch) }));
+      if (host.listening) host.post((l) => l.onBatchSubmitted?.({ batchInfo: this.#info(batch) }));
       this.#processing ??= this.#processQueue();
     } catch (error) {
       host.reportError(new BatchError(`Error generating jobs for time ${time}: ${reasonOf(error)}`, time, error));
@@ -157,12 +159,17 @@ export class JobScheduler implements DrivenByClock {
   async #runBatch(batch: GeneratedBatch): Promise<void> {
     const host = this.#host;
     const { time } = batch;
-    const processingStartTime = host.clock.now();
-    host.post((l) => l.onBatchStarted?.({ batchInfo: this.#info(batch, { processingStartTime }) }));
+    // Listener reports cost allocations per batch: skip them when nobody listens.
+    const listening = host.listening;
+    const processingStartTime = listening ? host.clock.now() : 0;
+    if (listening) host.post((l) => l.onBatchStarted?.({ batchInfo: this.#info(batch, { processingStartTime }) }));
     const operations: OutputOperationInfo[] = [];
     for (const { output, rdd } of batch.jobs) {
-      const started: OutputOperationInfo = { batchTime: time, id: output.id, name: output.name, startTime: host.clock.now() };
-      host.post((l) => l.onOutputOperationStarted?.({ outputOperationInfo: started }));
+      const startTime = listening ? host.clock.now() : 0;
+      if (listening) {
+        const started: OutputOperationInfo = { batchTime: time, id: output.id, name: output.name, startTime };
+        host.post((l) => l.onOutputOperationStarted?.({ outputOperationInfo: started }));
+      }
       let failureReason: string | undefined;
       try {
         await output.run(rdd, time);
@@ -172,17 +179,18 @@ export class JobScheduler implements DrivenByClock {
           new BatchError(`Error running job ${output.name} (output ${output.id}) at time ${time}: ${failureReason}`, time, error),
         );
       }
-      const completed: OutputOperationInfo = {
-        ...started,
-        endTime: host.clock.now(),
-        ...(failureReason === undefined ? {} : { failureReason }),
-      };
-      operations.push(completed);
-      host.post((l) => l.onOutputOperationCompleted?.({ outputOperationInfo: completed }));
+      if (listening) {
+        const completed: OutputOperationInfo = failureReason === undefined
+          ? { batchTime: time, id: output.id, name: output.name, startTime, endTime: host.clock.now() }
+          : { batchTime: time, id: output.id, name: output.name, startTime, endTime: host.clock.now(), failureReason };
+        operations.push(completed);
+        host.post((l) => l.onOutputOperationCompleted?.({ outputOperationInfo: completed }));
+      }
     }
-    const processingEndTime = host.clock.now();
-    const info = this.#info(batch, { processingStartTime, processingEndTime, operations });
-    host.post((l) => l.onBatchCompleted?.({ batchInfo: info }));
+    if (listening) {
+      const info = this.#info(batch, { processingStartTime, processingEndTime: host.clock.now(), operations });
+      host.post((l) => l.onBatchCompleted?.({ batchInfo: info }));
+    }
     this.#clear(time);
   }
 

@@ -352,12 +352,16 @@ export class StreamingContext implements StreamingGraph {
       const batch = this.batchDuration.milliseconds;
       const zeroTime = new Time(Math.floor(now / batch) * batch);
       const nodes = this.#prepareGraph(zeroTime);
+      const listeners = this.#listeners;
       const scheduler = new JobScheduler({
         clock: this.clock,
         batchDuration: this.batchDuration,
         logger: this.logger,
         inputs: this.#inputs,
         outputs: this.#outputs,
+        get listening() {
+          return listeners.size > 0;
+        },
         post: (event) => this.#post(event),
         reportError: (error) => this.reportError(error),
       }, nodes);

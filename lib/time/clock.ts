@@ -141,6 +141,7 @@ export class ManualClock implements Clock {
     for (const sleeper of [...this.#sleepers]) {
       if (sleeper.time <= time) sleeper.resolve(true);
     }
+    if (this.#driven.size === 1) for (const work of this.#driven) return work.caughtUp(time);
     return Promise.all([...this.#driven].map((work) => work.caughtUp(time))).then(() => {});
   }
 
