@@ -1,6 +1,8 @@
 /** Inputs and checks shared by the word-based workloads. */
 import { fingerprint, hashString, lineBatches, mix, vocabulary } from "../_data.ts";
 import type { Mode } from "../harness.ts";
+import { Stream } from "effect";
+import { from, map as rxMap, mergeMap, type Observable, reduce as rxReduce } from "rxjs";
 
 export const SEED = 20_240_605;
 export const VOCABULARY_SIZE = 10_000;
@@ -38,3 +40,20 @@ export const meanGap = (times: ReadonlyArray<number>, from: number, to: number =
   if (to - from < 2) return Number.NaN;
   return (times[to - 1]! - times[from]!) / (to - 1 - from);
 };
+
+/** One batch's word counts, written idiomatically in RxJS. */
+export const rxCountWords = (batch: ReadonlyArray<string>): Observable<Map<string, number>> =>
+  from(batch).pipe(
+    mergeMap((line) => line.split(" ")),
+    rxMap((word) => [word, 1] as const),
+    rxReduce((counts, [word, n]) => add(counts, word, n), new Map<string, number>()),
+  );
+
+/** One batch's word counts, written idiomatically with Effect's Stream. */
+export const effectCountWords = (batch: ReadonlyArray<string>) =>
+  Stream.fromIterable(batch).pipe(
+    Stream.map((line) => line.split(" ")),
+    Stream.flattenIterable,
+    Stream.map((word) => [word, 1] as const),
+    Stream.runFold(() => new Map<string, number>(), (counts, [word, n]) => add(counts, word, n)),
+  );

@@ -8,17 +8,19 @@
  * cost what enters and leaves the window, whatever its length (target: ≤ 1.2×).
  */
 import { Effect, Stream } from "effect";
-import { concatMap, from, map as rxMap, mergeMap, reduce as rxReduce, scan, tap } from "rxjs";
+import { concatMap, from, scan, tap } from "rxjs";
 import { flatMap, map, pipe, reduceByKeyAndWindow, Seconds } from "../../mod.ts";
 import { runDStreams, runEffect, runRx, toSink } from "../_drivers.ts";
 import type { Sink, Workload } from "../harness.ts";
 import {
   add,
   countRecords,
+  effectCountWords,
   type LineInput,
   lines,
   linesFingerprint,
   meanGap,
+  rxCountWords,
   size,
   type WordCount,
   wordCountDigest,
@@ -92,27 +94,14 @@ const dstreams: Run = (batches, length, sink) =>
 
 const rx: Run = (batches, length, sink) =>
   runRx(from(batches).pipe(
-    concatMap((batch) =>
-      from(batch).pipe(
-        mergeMap((line) => line.split(" ")),
-        rxMap((word) => [word, 1] as const),
-        rxReduce((counts, [word, n]) => add(counts, word, n), new Map<string, number>()),
-      )
-    ),
+    concatMap(rxCountWords),
     scan((state: WindowState, counts: ReadonlyMap<string, number>) => slide(state, counts, length), newState()),
     tap((state) => sink(state.window)),
   ));
 
 const effect: Run = (batches, length, sink) =>
   runEffect(Stream.fromIterable(batches).pipe(
-    Stream.mapEffect((batch) =>
-      Stream.fromIterable(batch).pipe(
-        Stream.map((line) => line.split(" ")),
-        Stream.flattenIterable,
-        Stream.map((word) => [word, 1] as const),
-        Stream.runFold(() => new Map<string, number>(), (counts, [word, n]) => add(counts, word, n)),
-      )
-    ),
+    Stream.mapEffect(effectCountWords),
     Stream.mapAccum(newState, (state, counts: ReadonlyMap<string, number>) => {
       const next = slide(state, counts, length);
       return [next, [next.window]] as const;

@@ -3,16 +3,17 @@
  * lines per batch; flatMap → map → reduceByKey; every batch's counts are the output.
  */
 import { Effect, Stream } from "effect";
-import { concatMap, from, map as rxMap, mergeMap, reduce as rxReduce, tap } from "rxjs";
+import { concatMap, from, tap } from "rxjs";
 import { flatMap, map, pipe, reduceByKey } from "../../mod.ts";
 import { runDStreams, runEffect, runRx, toSink } from "../_drivers.ts";
 import type { Workload } from "../harness.ts";
 import {
-  add,
   countRecords,
+  effectCountWords,
   type LineInput,
   lines,
   linesFingerprint,
+  rxCountWords,
   size,
   type WordCount,
   wordCountDigest,
@@ -53,25 +54,12 @@ export const wordCount: Workload<LineInput, WordCount> = {
         )),
     RxJS: ({ batches }, sink) =>
       runRx(from(batches).pipe(
-        concatMap((batch) =>
-          from(batch).pipe(
-            mergeMap((line) => line.split(" ")),
-            rxMap((word) => [word, 1] as const),
-            rxReduce((counts, [word, n]) => add(counts, word, n), new Map<string, number>()),
-          )
-        ),
+        concatMap(rxCountWords),
         tap((counts) => sink(counts)),
       )),
     Effect: ({ batches }, sink) =>
       runEffect(Stream.fromIterable(batches).pipe(
-        Stream.mapEffect((batch) =>
-          Stream.fromIterable(batch).pipe(
-            Stream.map((line) => line.split(" ")),
-            Stream.flattenIterable,
-            Stream.map((word) => [word, 1] as const),
-            Stream.runFold(() => new Map<string, number>(), (counts, [word, n]) => add(counts, word, n)),
-          )
-        ),
+        Stream.mapEffect(effectCountWords),
         Stream.runForEach((counts) => Effect.sync(() => sink(counts))),
       )),
   },
