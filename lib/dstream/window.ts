@@ -265,11 +265,7 @@ class ReducedWindowedDStream<K, V> extends DStream<readonly [K, V]> {
     reduced: DStream<readonly [K, V]>,
     kind: string,
     spec: WindowSpec,
-    functions: {
-      readonly reduceFunc: (a: V, b: V) => V;
-      readonly invReduceFunc: (a: V, b: V) => V;
-      readonly filterFunc: ((kv: readonly [K, V]) => boolean) | undefined;
-    },
+    functions: InverseWindowFunctions<K, V>,
     numPartitions: number,
   ) {
     super(reduced.context, kind, [reduced as DStream<unknown>], spec.slide);
@@ -437,17 +433,20 @@ export const reduceByWindow: {
   return namedTransform(new WindowedDStream(perBatch, "reduceByWindow.window", spec), operation, reduceOnce);
 };
 
+/** An inverse window's functions: add entering values, subtract leaving ones, keep a key. */
+interface InverseWindowFunctions<K, V> {
+  readonly reduceFunc: (a: V, b: V) => V;
+  readonly invReduceFunc: (a: V, b: V) => V;
+  readonly filterFunc: ((kv: readonly [K, V]) => boolean) | undefined;
+}
+
 /** The inverse-window node (named `kind`) over the parent's per-batch reduced values. */
 const reducedWindow = <K, V>(
   parent: DStream<readonly [K, V]>,
   operation: string,
   kind: string,
   spec: WindowSpec,
-  functions: {
-    readonly reduceFunc: (a: V, b: V) => V;
-    readonly invReduceFunc: (a: V, b: V) => V;
-    readonly filterFunc: ((kv: readonly [K, V]) => boolean) | undefined;
-  },
+  functions: InverseWindowFunctions<K, V>,
   numPartitions: number,
 ): DStream<readonly [K, V]> => {
   const { reduceFunc, invReduceFunc, filterFunc } = functions;
