@@ -49,9 +49,12 @@ export {
   mapPartitions,
   reduce,
   repartition,
+  slice,
   transform,
+  transformWith,
+  union,
+  unionAll,
 } from "./lib/dstream/stateless.ts";
-export { slice, transformWith, union, unionAll } from "./lib/dstream/stateless.ts";
 export {
   countByValueAndWindow,
   countByWindow,
@@ -105,8 +108,7 @@ export type {
 
 // inputs
 export { QueueInputDStream, type QueueStreamOptions } from "./lib/sources/queue.ts";
-export { SocketTextInputDStream, type SocketTextStreamOptions } from "./lib/sources/socket.ts";
-export { SocketReceiver } from "./lib/sources/socket.ts";
+export { SocketReceiver, SocketTextInputDStream, type SocketTextStreamOptions } from "./lib/sources/socket.ts";
 export { Receiver, ReceiverInputDStream, type ReceiverOptions } from "./lib/sources/receiver.ts";
 export { RateLimiter } from "./lib/sources/rate_limiter.ts";
 export { FileInputDStream, type FileFormat, type FileStreamOptions, fixedLengthRecords, textLines } from "./lib/sources/file.ts";
