@@ -211,3 +211,21 @@ t.test("each batch is decoded once, however many of the three streams are used",
   t.same(seen, [2, 1, 3]);
   t.equal(parsed, 3, "every line went through the pipeline once");
 });
+
+t.test("listeners see each batch's decode counts in BatchInfo.metrics, even when only pprint reads the valid records", async (t) => {
+  const { ssc, clock } = testContext();
+  const good = { user: "ann", ts: 1, kind: "click", tags: [] };
+  const input = ssc.queueStream<unknown>([[good, good, { ts: "x" }, good], [], [7]], { oneAtATime: true });
+  const { valid } = input.pipe(decode(Event));
+  valid.pipe(pprint(1, { print: () => {} }));
+  const metrics: Array<Readonly<Record<string, number>> | undefined> = [];
+  ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => void metrics.push(batchInfo.metrics.get(valid.parents[0]!.name)) });
+  ssc.start();
+  await clock.advance(Seconds(3));
+  await ssc.stop();
+  t.same(metrics, [
+    { received: 4, valid: 3, rejected: 1 },
+    { received: 0, valid: 0, rejected: 0 },
+    { received: 1, valid: 0, rejected: 1 },
+  ], "complete counts although pprint(1) takes a single record");
+});

@@ -44,6 +44,8 @@ export class BatchError extends Error {
   }
 }
 
+const NO_METRICS: ReadonlyMap<string, Readonly<Record<string, number>>> = new Map();
+
 interface Job {
   readonly output: OutputOperation;
   readonly rdd: RDD<unknown>;
@@ -74,6 +76,8 @@ export class JobScheduler implements DrivenByClock {
   readonly #timerAbort = new AbortController();
   readonly #queue: GeneratedBatch[] = [];
   readonly #waiters = new Set<() => void>();
+  /** Counts streams reported, by batch time and stream name, until the batch is cleared. */
+  readonly #metrics = new Map<number, Map<string, Readonly<Record<string, number>>>>();
   /** The nodes to clear after each batch: every ancestor of an output, and every input. */
   readonly #nodes: ReadonlyArray<DStream<unknown>>;
   #nextTime = 0;
@@ -216,10 +220,21 @@ export class JobScheduler implements DrivenByClock {
       ...(processingDelay === undefined ? {} : { processingDelay }),
       ...(schedulingDelay === undefined || processingDelay === undefined ? {} : { totalDelay: schedulingDelay + processingDelay }),
       outputOperationInfos: progress.operations ?? [],
+      metrics: this.#metrics.get(batch.time.milliseconds) ?? NO_METRICS,
     };
   }
 
+  /** Adds counts a stream reported for the batch at `time`. */
+  addMetrics(streamName: string, time: Time, counts: Readonly<Record<string, number>>): void {
+    let byStream = this.#metrics.get(time.milliseconds);
+    if (byStream === undefined) this.#metrics.set(time.milliseconds, byStream = new Map());
+    const sums: Record<string, number> = { ...byStream.get(streamName) };
+    for (const [name, n] of Object.entries(counts)) sums[name] = (sums[name] ?? 0) + n;
+    byStream.set(streamName, sums);
+  }
+
   #clear(time: Time): void {
+    this.#metrics.delete(time.milliseconds);
     for (const node of this.#nodes) node.clearOldRDDs(time);
   }
 

@@ -47,6 +47,11 @@ export interface BatchInfo {
   /** Scheduling delay plus processing delay. */
   readonly totalDelay?: number;
   readonly outputOperationInfos: ReadonlyArray<OutputOperationInfo>;
+  /**
+   * Counts that streams reported for this batch, by stream name: e.g. a `decode` node's
+   * `{ received, valid, rejected }`.
+   */
+  readonly metrics: ReadonlyMap<string, Readonly<Record<string, number>>>;
 }
 
 /**

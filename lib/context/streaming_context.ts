@@ -223,6 +223,10 @@ export class StreamingContext implements StreamingGraph {
     this.#post((l) => l.onReceiverError?.({ receiverInfo }));
   }
 
+  reportBatchMetrics(stream: DStream<unknown>, time: Time, counts: Readonly<Record<string, number>>): void {
+    this.#scheduler?.addMetrics(stream.name, time, counts);
+  }
+
   reportReceiverState(stream: DStream<unknown>, active: boolean): void {
     const receiverInfo = { streamId: stream.id, name: stream.name, active, lastErrorMessage: "", lastError: "", lastErrorTime: -1 };
     this.#post((l) => (active ? l.onReceiverStarted?.({ receiverInfo }) : l.onReceiverStopped?.({ receiverInfo })));

@@ -273,10 +273,13 @@ const build = <R, A>(
   const fast = useFastPath(codec, options.fastPath, kind);
   const is = fast ? (codec as unknown as t.Type<A, unknown, unknown>).is : undefined;
   const source = self.name;
-  const decoded = new TransformedDStream<R, A | Rejected<R>>(self, kind, (rdd, time) => {
+  const decoded: TransformedDStream<R, A | Rejected<R>> = new TransformedDStream<R, A | Rejected<R>>(self, kind, (rdd, time) => {
     const prepare = newBatch();
+    // Cached, so that any read (even pprint's take) decodes every partition exactly once,
+    // and the counts reported for listeners are complete.
     return rdd.mapPartitions((records) => {
       const out: Array<A | Rejected<R>> = [];
+      let rejected = 0;
       for (let i = 0; i < records.length; i++) {
         const raw = prepare(records[i]!);
         if (raw === SKIP) continue;
@@ -285,6 +288,7 @@ const build = <R, A>(
           const parsed = parse(raw);
           if (!parsed.ok) {
             out.push(new Rejected(new DeadLetter(raw, parsed.errors, time, source)));
+            rejected++;
             continue;
           }
           value = parsed.value;
@@ -294,10 +298,15 @@ const build = <R, A>(
           continue;
         }
         const result = codec.decode(value);
-        out.push(result._tag === "Right" ? result.right : new Rejected(new DeadLetter(raw, formatValidationErrors(result.left), time, source)));
+        if (result._tag === "Right") out.push(result.right);
+        else {
+          out.push(new Rejected(new DeadLetter(raw, formatValidationErrors(result.left), time, source)));
+          rejected++;
+        }
       }
+      self.context.reportBatchMetrics(decoded, time, { received: out.length, valid: out.length - rejected, rejected });
       return out;
-    });
+    }).cache();
   });
   const valid = new TransformedDStream<A | Rejected<R>, A>(
     decoded,

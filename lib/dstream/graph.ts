@@ -47,4 +47,9 @@ export interface StreamingGraph {
   reportReceiverError(stream: DStream<unknown>, message: string, error?: unknown): void;
   /** Tells listeners a receiver started (`onReceiverStarted`) or stopped (`onReceiverStopped`), e.g. around a restart. */
   reportReceiverState?(stream: DStream<unknown>, active: boolean): void;
+  /**
+   * Adds `counts` to what `stream` reports for the batch at `time` (summed when reported
+   * several times); listeners find them in `BatchInfo.metrics` under the stream's name.
+   */
+  reportBatchMetrics(stream: DStream<unknown>, time: Time, counts: Readonly<Record<string, number>>): void;
 }
