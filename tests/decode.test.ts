@@ -216,10 +216,10 @@ t.test("listeners see each batch's decode counts in BatchInfo.metrics, even when
   const { ssc, clock } = testContext();
   const good = { user: "ann", ts: 1, kind: "click", tags: [] };
   const input = ssc.queueStream<unknown>([[good, good, { ts: "x" }, good], [], [7]], { oneAtATime: true });
-  const { valid } = input.pipe(decode(Event));
+  const { valid, name } = input.pipe(decode(Event));
   valid.pipe(pprint(1, { print: () => {} }));
   const metrics: Array<Readonly<Record<string, number>> | undefined> = [];
-  ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => void metrics.push(batchInfo.metrics.get(valid.parents[0]!.name)) });
+  ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => void metrics.push(batchInfo.metrics.get(name)) });
   ssc.start();
   await clock.advance(Seconds(3));
   await ssc.stop();

@@ -103,6 +103,8 @@ export interface Decoded<A, I> {
   readonly rejected: DStream<DeadLetter<I>>;
   /** One {@link DecodeCounts} per batch. */
   readonly counts: DStream<DecodeCounts>;
+  /** The decoding node's name: its counts are `batchInfo.metrics.get(name)` for listeners. */
+  readonly name: string;
 }
 
 /**
@@ -332,7 +334,7 @@ const build = <R, A>(
       });
       emit(new DecodeCounts(time, good, bad));
     }));
-  return { valid, rejected, counts };
+  return { valid, rejected, counts, name: decoded.name };
 };
 
 const noPreparation = <R>(): ((raw: R) => R) => (raw) => raw;
