@@ -121,6 +121,32 @@ export interface UpdateStateOptions<K, S> {
  */
 export type UpdateFunction<K, V, S> = (values: ReadonlyArray<V>, state: Option<S>, key: K, time: Time) => Option<S>;
 
+/** A new array of length `length` holding the first `count` of `pairs`. */
+const prefixOf = <P>(pairs: ReadonlyArray<P>, count: number, length: number): P[] => {
+  const out = new Array<P>(length);
+  for (let j = 0; j < count; j++) out[j] = pairs[j] as P;
+  return out;
+};
+
+/** The error of an update function that returned something other than an Option. */
+const notAnOption = (name: string, result: unknown): Error =>
+  userFunctionError(
+    name,
+    new TypeError(`updateStateByKey's function must return an Option (some(state), or none to remove the key), got ${typeof result}`),
+  );
+
+/**
+ * The state of an updateStateByKey node: one index (canonical key → slot) that lives as
+ * long as the node and changes only when keys come or go, and the `[key, state]` pairs in
+ * slot order. Each step builds a new pairs array (so a throw leaves the state untouched)
+ * and commits it; that array is also the batch's output, and no later step changes it.
+ * A key whose state is unchanged (`Object.is`) keeps its pair from batch to batch.
+ */
+interface StateTable<K, S> {
+  readonly index: Map<K, number>;
+  readonly pairs: ReadonlyArray<readonly [K, S]>;
+}
+
 class StateDStream<K, V, S> extends DStream<readonly [K, S]> implements StatefulDStream<K, S> {
   readonly #parent: DStream<readonly [K, V]>;
   readonly #update: UpdateFunction<K, V, S>;
@@ -128,8 +154,13 @@ class StateDStream<K, V, S> extends DStream<readonly [K, S]> implements Stateful
   #initial: Initial<K, S> | undefined;
   readonly #keys = new StateKeys();
   readonly #steps = new StepQueue<ReadonlyArray<readonly [K, S]>>();
-  /** Canonical key → state, as of `#stateTime`. Replaced (not mutated) by each step. */
-  #state = new Map<K, S>();
+  /** Key → state as of `#stateTime`. `pairs` is replaced by each step, never mutated. */
+  #table: StateTable<K, S> = { index: new Map(), pairs: [] };
+  /**
+   * The batch's values per slot while a step runs (`undefined` between steps), kept
+   * from batch to batch so that grouping costs no per-batch array of all the keys.
+   */
+  #pending: Array<V[] | undefined> = [];
   #stateTime: number | undefined;
 
   constructor(parent: DStream<readonly [K, V]>, update: UpdateFunction<K, V, S>, options: UpdateStateOptions<K, S>) {
@@ -149,68 +180,114 @@ class StateDStream<K, V, S> extends DStream<readonly [K, S]> implements Stateful
     return lazyRDD(this.#numPartitions, () => this.#steps.force(step));
   }
 
+  /** The state before the first batch, from `initialRDD` (for a repeated key the first pair wins). */
+  #initialTable(initial: Initial<K, S>, created: unknown[]): StateTable<K, S> {
+    const index = new Map<K, number>();
+    const pairs: Array<readonly [K, S]> = [];
+    for (const [key, state] of pairsOf(initial, "updateStateByKey's initialRDD")) {
+      const k = this.#keys.canonical(key, created);
+      if (index.has(k)) continue;
+      index.set(k, pairs.length);
+      pairs.push([k, state]);
+    }
+    return { index, pairs };
+  }
+
   /** Advances the state by one batch; returns the full state after it. */
   #step(parentRDD: RDD<readonly [K, V]> | undefined, time: Time): ReadonlyArray<readonly [K, S]> {
     const name = this.name;
-    const keys = this.#keys;
-    const created: unknown[] = [];
+    const interner = this.#keys;
     const update = this.#update;
-    let previous = this.#state;
+    const created: unknown[] = [];
+    // Keys first seen in this batch, in arrival order: they take the slots after the state's.
+    const added: K[] = [];
+    const pending = this.#pending;
+    let table: StateTable<K, S> | undefined;
     try {
-      if (this.#initial !== undefined) {
-        // The initial state is merged at the first batch; for a repeated key the first pair wins.
-        previous = new Map();
-        for (const [key, state] of pairsOf(this.#initial, "updateStateByKey's initialRDD")) {
-          const k = keys.canonical(key, created);
-          if (!previous.has(k)) previous.set(k, state);
-        }
-      }
-      const grouped = new Map<K, V[]>();
+      table = this.#initial === undefined ? this.#table : this.#initialTable(this.#initial, created);
+      const { index, pairs } = table;
+      const n = pairs.length;
+      if (pending.length > n) pending.length = n;
+      while (pending.length < n) pending.push(undefined);
+      // Group the batch's values by slot.
       parentRDD?.foreach((kv) => {
-        const k = keys.canonical(kv[0], created);
-        const values = grouped.get(k);
-        if (values === undefined) grouped.set(k, [kv[1]]);
+        const k = interner.canonical(kv[0], created);
+        const slot = index.get(k);
+        if (slot === undefined) {
+          index.set(k, n + added.length);
+          added.push(k);
+          pending.push([kv[1]]);
+          return;
+        }
+        const values = pending[slot];
+        if (values === undefined) pending[slot] = [kv[1]];
         else values.push(kv[1]);
       });
-      const next = new Map<K, S>();
-      const apply = (k: K, values: ReadonlyArray<V>, state: Option<S>): void => {
+      // Call the function for keys with state (in state order), then for new keys (in
+      // arrival order), building the new pairs: `out` stays undefined while they are the
+      // old ones (a key whose state is the same value keeps its pair), and `w` counts them.
+      // Nothing but the index's new keys changes until every call has returned.
+      const total = n + added.length;
+      let out: Array<readonly [K, S]> | undefined;
+      let w = 0;
+      const removed: number[] = [];
+      for (let i = 0; i < total; i++) {
+        let values: ReadonlyArray<V> | undefined = pending[i];
+        if (values === undefined) values = EMPTY;
+        else pending[i] = undefined;
+        const pair = i < n ? pairs[i] as readonly [K, S] : undefined;
+        const k = pair === undefined ? added[i - n] as K : pair[0];
         let result: Option<S>;
         try {
-          result = update(values, state, k, time);
+          result = update(values, pair === undefined ? none : some(pair[1]), k, time);
         } catch (error) {
           throw userFunctionError(name, error);
         }
-        if (!isOption(result)) {
-          throw userFunctionError(
-            name,
-            new TypeError(`updateStateByKey's function must return an Option (some(state), or none to remove the key), got ${typeof result}`),
-          );
+        if (!isOption(result)) throw notAnOption(name, result);
+        if (isSome(result)) {
+          if (pair !== undefined && Object.is(result.value, pair[1])) {
+            if (out === undefined) w++;
+            else out[w++] = pair;
+          } else {
+            out ??= prefixOf(pairs, w, total);
+            out[w++] = [k, result.value];
+          }
+        } else {
+          out ??= prefixOf(pairs, w, total);
+          removed.push(i);
         }
-        if (isSome(result)) next.set(k, result.value);
-      };
-      // Keys with state first (in state order), then new keys (in arrival order).
-      for (const [k, state] of previous) {
-        const values = grouped.get(k);
-        if (values !== undefined) grouped.delete(k);
-        apply(k, values ?? EMPTY, some(state));
       }
-      for (const [k, values] of grouped) apply(k, values, none);
-      // Commit: swap in the new map and release structured keys no state uses.
-      for (const k of previous.keys()) if (!next.has(k)) keys.release(k);
-      for (const k of created) if (!next.has(k as K)) keys.release(k);
-      this.#state = next;
+      // Commit. Removed keys leave the index, and the keys after them move down.
+      let kept: ReadonlyArray<readonly [K, S]> = pairs;
+      if (out !== undefined) {
+        if (w < total) out.length = w;
+        kept = out;
+      }
+      if (removed.length > 0) {
+        for (const i of removed) {
+          const k = i < n ? (pairs[i] as readonly [K, S])[0] : added[i - n] as K;
+          index.delete(k);
+          interner.release(k);
+        }
+        for (let j = removed[0] as number; j < w; j++) index.set((kept[j] as readonly [K, S])[0], j);
+      }
+      pending.length = w;
+      for (const k of created) if (!index.has(k as K)) interner.release(k);
+      this.#table = { index, pairs: kept };
       this.#stateTime = time.milliseconds;
       this.#initial = undefined;
-      return Array.from(next);
+      return kept;
     } catch (error) {
-      for (const k of created) if (!this.#state.has(k as K)) keys.release(k);
+      if (table === this.#table) for (const k of added) table.index.delete(k);
+      for (const k of created) if (!this.#table.index.has(k as K)) interner.release(k);
+      this.#pending = []; // a failed step may have left values behind
       throw error;
     }
   }
 
   stateData(): StateData<K, S> {
     const time = this.#stateTime;
-    return { time, entries: Array.from(this.#state, ([k, s]) => [k, s, time ?? 0] as const) };
+    return { time, entries: this.#table.pairs.map(([k, s]) => [k, s, time ?? 0] as const) };
   }
 
   override clearOldRDDs(time: Time): void {
@@ -225,8 +302,10 @@ class StateDStream<K, V, S> extends DStream<readonly [K, S]> implements Stateful
  * batch's output is the full state: every key and its state. Returning `none` removes the
  * key. Optional `initialRDD` state is merged with the first batch.
  *
- * State lives in the context; no checkpoint directory is needed. Treat states as
- * immutable values: the state objects are shared with the batches' output RDDs.
+ * State lives in the context; no checkpoint directory is needed. Treat states and
+ * records as immutable values: the state objects are shared with the batches' output
+ * RDDs, and a key whose new state is the same value (`Object.is`) keeps the same
+ * `[key, state]` record from batch to batch.
  *
  * @example
  * ```ts
