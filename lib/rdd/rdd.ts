@@ -464,6 +464,9 @@ export class RDD<A> {
 
   /** Every record, partition by partition. */
   collect(): A[] {
+    // Records held in memory are copied array by array, not pushed one at a time.
+    const held = this.#cached ?? (this.#cacheRequested ? this.#materialize() : undefined);
+    if (held !== undefined) return held.length === 1 ? held[0]!.slice() : ([] as A[]).concat(...held);
     const out: A[] = [];
     this.#forEachRecord((a) => out.push(a));
     return out;
