@@ -415,6 +415,8 @@ export class StreamingContext implements StreamingGraph {
   /**
    * Stops the context: no more batches. Callable many times. The state is STOPPED as
    * soon as this returns; the promise resolves once every input and batch has ended.
+   * Call it from an output or a listener without awaiting it there: the batch running
+   * the call is one of those the promise waits for.
    */
   stop(options: StopOptions = {}): Promise<void> {
     const { stopSparkContext = true, stopGracefully = false } = options;
