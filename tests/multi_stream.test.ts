@@ -93,7 +93,7 @@ t.test("union and unionAll refuse, when the pipeline is built, streams that cann
     message: /^unionAll needs streams with the same slide duration, but queueStream-0 slides every 1000 ms and window-\d+ every 2000 ms: give them one slide first/,
   });
   t.throws(() => unionAll([]), { name: "RangeError", message: /unionAll needs at least one stream, got none/ });
-  t.throws(() => unionAll([a, "b" as never]), { name: "TypeError", message: "unionAll's stream 1 must be a DStream, got string b" });
+  t.throws(() => unionAll([a, "b" as never]), { name: "TypeError", message: "unionAll's stream 1 must be a DStream, got \"b\"" });
   t.throws(() => unionAll(a as never), /unionAll takes an array of DStreams/);
   t.equal(one.ssc.getState(), "INITIALIZED");
   await one.ssc.stop();

@@ -12,11 +12,11 @@ import type { DStream } from "../dstream/dstream.ts";
 import type { InputDStream } from "../dstream/input.ts";
 import type { Logger } from "../dstream/graph.ts";
 import type { BatchInfo, OutputOperationInfo, StreamingListener } from "./listener.ts";
-import { describe } from "./spark_context.ts";
+import { describeError } from "../_describe.ts";
 import { UserFunctionError } from "../rdd/user_function_error.ts";
 
 /** Why a batch failed: a user function's error already reads "map-2 failed: …". */
-const reasonOf = (error: unknown): string => error instanceof UserFunctionError ? error.message : describe(error);
+const reasonOf = (error: unknown): string => error instanceof UserFunctionError ? error.message : describeError(error);
 
 /**
  * An output operation registered on a stream.

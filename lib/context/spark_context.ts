@@ -7,6 +7,7 @@
 import { availableParallelism } from "node:os";
 import { RDD } from "../rdd/rdd.ts";
 import type { Logger } from "../dstream/graph.ts";
+import { describeError } from "../_describe.ts";
 
 /**
  * How much the log says: Spark's levels, quietest last.
@@ -94,7 +95,7 @@ export class SparkContext {
     this.logger = {
       info: (message) => at("INFO", message),
       warn: (message) => at("WARN", message),
-      error: (message, error) => at("ERROR", error === undefined ? message : `${message}: ${describe(error)}`),
+      error: (message, error) => at("ERROR", error === undefined ? message : `${message}: ${describeError(error)}`),
     };
   }
 
@@ -136,7 +137,3 @@ export class SparkContext {
     }
   }
 }
-
-/** A one-line description of anything thrown. */
-export const describe = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -17,7 +17,8 @@ import { type Receiver, ReceiverInputDStream, type ReceiverOptions } from "../so
 import { checkMaxRate } from "../sources/rate_limiter.ts";
 import type { StreamingListener } from "./listener.ts";
 import { JobScheduler, type OutputOperation } from "./job_scheduler.ts";
-import { describe, SparkContext } from "./spark_context.ts";
+import { SparkContext } from "./spark_context.ts";
+import { describeError, describeValue } from "../_describe.ts";
 
 /**
  * The states of a StreamingContext, as Spark names them.
@@ -211,13 +212,13 @@ export class StreamingContext implements StreamingGraph {
   }
 
   reportReceiverError(stream: DStream<unknown>, message: string, error?: unknown): void {
-    this.logger.warn(`${stream.name}: ${message}${error === undefined ? "" : ` (${describe(error)})`}`);
+    this.logger.warn(`${stream.name}: ${message}${error === undefined ? "" : ` (${describeError(error)})`}`);
     const receiverInfo = {
       streamId: stream.id,
       name: stream.name,
       active: this.#state === "ACTIVE",
       lastErrorMessage: message,
-      lastError: error === undefined ? "" : describe(error),
+      lastError: error === undefined ? "" : describeError(error),
       lastErrorTime: this.clock.now(),
     };
     this.#post((l) => l.onReceiverError?.({ receiverInfo }));
@@ -478,9 +479,3 @@ export class StreamingContext implements StreamingGraph {
   }
 }
 
-const describeValue = (u: unknown): string => {
-  if (u === null) return "null";
-  if (typeof u === "object") return `an object (${u.constructor?.name ?? "Object"})`;
-  if (typeof u === "string") return JSON.stringify(u);
-  return `${typeof u} ${String(u)}`;
-};

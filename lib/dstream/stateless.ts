@@ -9,6 +9,7 @@ import { Time } from "../time/duration.ts";
 import { DStream, isDStream, TransformedDStream } from "./dstream.ts";
 import { namedTransform } from "./_named.ts";
 import { userFunctionError } from "../rdd/user_function_error.ts";
+import { describeValue } from "../_describe.ts";
 
 // -------------------------------------------------------------------------------------
 // mapping
@@ -147,12 +148,6 @@ export const countByValue = (numPartitions?: number) => <A>(self: DStream<A>): D
 // combining streams
 // -------------------------------------------------------------------------------------
 
-const describeArgument = (u: unknown): string => {
-  if (u === null) return "null";
-  if (typeof u === "object") return `an object (${u.constructor?.name ?? "Object"})`;
-  return `${typeof u} ${String(u)}`;
-};
-
 /** Checks that `streams` can be combined: DStreams of one context with one slide duration. */
 const checkCombinable = (operation: string, streams: ReadonlyArray<unknown>): ReadonlyArray<DStream<unknown>> => {
   if (streams.length === 0) {
@@ -160,7 +155,7 @@ const checkCombinable = (operation: string, streams: ReadonlyArray<unknown>): Re
   }
   streams.forEach((stream, i) => {
     if (!isDStream(stream)) {
-      throw new TypeError(`${operation}'s stream ${i} must be a DStream, got ${describeArgument(stream)}`);
+      throw new TypeError(`${operation}'s stream ${i} must be a DStream, got ${describeValue(stream)}`);
     }
   });
   const checked = streams as ReadonlyArray<DStream<unknown>>;
@@ -244,7 +239,7 @@ export const union = <B = never>(...others: ReadonlyArray<DStream<B>>) => <A>(se
  */
 export const unionAll = <A>(streams: ReadonlyArray<DStream<A>>): DStream<A> => {
   if (!Array.isArray(streams)) {
-    throw new TypeError(`unionAll takes an array of DStreams, got ${describeArgument(streams)}: write unionAll([a, b])`);
+    throw new TypeError(`unionAll takes an array of DStreams, got ${describeValue(streams)}: write unionAll([a, b])`);
   }
   return unionOf<A>("unionAll", streams);
 };
@@ -279,7 +274,7 @@ export const unionAll = <A>(streams: ReadonlyArray<DStream<A>>): DStream<A> => {
 export const transformWith =
   <A, B, C>(other: DStream<B>, f: (a: RDD<A>, b: RDD<B>, time: Time) => RDD<C>) => (self: DStream<A>): DStream<C> => {
     if (typeof f !== "function") {
-      throw new TypeError(`transformWith needs a function (rddA, rddB, time) => rdd, got ${describeArgument(f)}`);
+      throw new TypeError(`transformWith needs a function (rddA, rddB, time) => rdd, got ${describeValue(f)}`);
     }
     const streams = checkCombinable("transformWith", [self, other]);
     return new CombinedDStream<C>(streams, "transformWith", (rdds, time, name) => {
@@ -305,11 +300,11 @@ export const transformWith =
 const toTime = (t: Time | number, name: string): Time => {
   if (t instanceof Time) return t;
   if (typeof t === "number" && Number.isSafeInteger(t)) return new Time(t);
-  throw new TypeError(`slice's ${name} must be a Time or a whole number of milliseconds, got ${describeArgument(t)}`);
+  throw new TypeError(`slice's ${name} must be a Time or a whole number of milliseconds, got ${describeValue(t)}`);
 };
 
 const sliceOf = <A>(self: DStream<A>, from: Time | number, to: Time | number): ReadonlyArray<RDD<A>> => {
-  if (!isDStream(self)) throw new TypeError(`slice needs a DStream, got ${describeArgument(self)}`);
+  if (!isDStream(self)) throw new TypeError(`slice needs a DStream, got ${describeValue(self)}`);
   const zero = self.zeroTime;
   if (zero === undefined) {
     throw new Error(

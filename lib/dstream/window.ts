@@ -20,17 +20,12 @@ import { DStream, TransformedDStream } from "./dstream.ts";
 import type { Widen } from "./pair.ts";
 import { namedTransform } from "./_named.ts";
 import { userFunctionError } from "../rdd/user_function_error.ts";
+import { describeValue } from "../_describe.ts";
 
 // -------------------------------------------------------------------------------------
 // validation (at build time)
 // -------------------------------------------------------------------------------------
 
-const describeValue = (u: unknown): string => {
-  if (u === null) return "null";
-  if (typeof u === "object") return `an object (${u.constructor?.name ?? "Object"})`;
-  if (typeof u === "string") return JSON.stringify(u);
-  return `${typeof u} ${String(u)}`;
-};
 
 /** `Seconds(2)` or `Milliseconds(1500)`: how a user writes `ms`. */
 const durationSource = (ms: number): string => ms % 1000 === 0 ? `Seconds(${ms / 1000})` : `Milliseconds(${ms})`;

@@ -16,6 +16,7 @@ import { Duration, type Time } from "../time/duration.ts";
 import { InputDStream } from "../dstream/input.ts";
 import type { StreamingGraph } from "../dstream/graph.ts";
 import { checkMaxRate, RateLimiter } from "./rate_limiter.ts";
+import { describeError } from "../_describe.ts";
 
 /**
  * Options of a receiver's stream (`receiverStream`, `socketTextStream`).
@@ -262,7 +263,6 @@ const checkBufferBound = (n: unknown, where: string): number | undefined => {
   return n;
 };
 
-const describeError = (error: unknown): string => error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
  * The stream of a receiver: it starts, restarts and stops the receiver, buffers what it
