@@ -4,6 +4,7 @@
  */
 import { type DStream, foreachRDD, ManualClock, Seconds, SparkContext, StreamingContext } from "../mod.ts";
 import type { Duration } from "../mod.ts";
+import fc from "fast-check";
 
 export interface RunOptions {
   /** Batch interval (default 1 s). */
@@ -75,3 +76,17 @@ export const sorted = <A>(records: ReadonlyArray<A>): A[] =>
     const b = JSON.stringify(y);
     return a < b ? -1 : a > b ? 1 : 0;
   });
+
+/** Random batch sequences for property tests, with many empty and one-record batches. */
+export const batchesOf = <A>(
+  record: fc.Arbitrary<A>,
+  { minBatches = 0, maxBatches = 12 }: { readonly minBatches?: number; readonly maxBatches?: number } = {},
+): fc.Arbitrary<Array<Array<A>>> =>
+  fc.array(
+    fc.oneof(
+      { arbitrary: fc.constant<Array<A>>([]), weight: 1 },
+      { arbitrary: fc.array(record, { minLength: 1, maxLength: 1 }), weight: 1 },
+      { arbitrary: fc.array(record, { maxLength: 8 }), weight: 3 },
+    ),
+    { minLength: minBatches, maxLength: maxBatches },
+  );

@@ -30,7 +30,7 @@ import {
   StateSpec,
   updateStateByKey,
 } from "../mod.ts";
-import { runOperation, sorted } from "./_harness.ts";
+import { batchesOf, runOperation, sorted } from "./_harness.ts";
 
 type Key = string | number | readonly [string, number];
 type Pair = readonly [Key, number];
@@ -55,19 +55,12 @@ const keyArb: fc.Arbitrary<Key> = fc.oneof(
 
 const valueArb = fc.integer({ min: -3, max: 9 });
 
-/** Batches with many empty and one-record ones. */
-const batchesOf = <A>(record: fc.Arbitrary<A>): fc.Arbitrary<Array<Array<A>>> =>
-  fc.array(
-    fc.oneof(
-      { arbitrary: fc.constant<Array<A>>([]), weight: 1 },
-      { arbitrary: fc.array(record, { minLength: 1, maxLength: 1 }), weight: 1 },
-      { arbitrary: fc.array(record, { maxLength: 8 }), weight: 3 },
-    ),
-    { minLength: 1, maxLength: 10 },
-  );
 
-const pairsArb = batchesOf(fc.tuple(keyArb, valueArb).map(([k, v]): Pair => [k, v]));
-const sidedArb = batchesOf(fc.tuple(fc.constantFrom<"L" | "R">("L", "R"), keyArb, valueArb).map(([s, k, v]): Sided => [s, k, v]));
+const pairsArb = batchesOf(fc.tuple(keyArb, valueArb).map(([k, v]): Pair => [k, v]), { minBatches: 1, maxBatches: 10 });
+const sidedArb = batchesOf(fc.tuple(fc.constantFrom<"L" | "R">("L", "R"), keyArb, valueArb).map(([s, k, v]): Sided => [s, k, v]), {
+  minBatches: 1,
+  maxBatches: 10,
+});
 const parallelismArb = fc.integer({ min: 1, max: 3 });
 
 /** Runs `op` over `input` (plus `extra` batches with no input) and returns every batch's output. */

@@ -18,7 +18,7 @@ import {
   reduceByWindow,
   window,
 } from "../mod.ts";
-import { runOperation, sorted } from "./_harness.ts";
+import { batchesOf, runOperation, sorted } from "./_harness.ts";
 
 type Key = string | readonly [string, number];
 type Pair = readonly [Key, number];
@@ -37,16 +37,6 @@ const keyArb: fc.Arbitrary<Key> = fc.oneof(
   fc.tuple(fc.constantFrom("a", "b"), fc.integer({ min: 0, max: 2 })).map(([s, n]): Key => [s, n]),
 );
 
-/** Batches with many empty and one-record ones. */
-const batchesOf = <A>(record: fc.Arbitrary<A>): fc.Arbitrary<Array<Array<A>>> =>
-  fc.array(
-    fc.oneof(
-      { arbitrary: fc.constant<Array<A>>([]), weight: 1 },
-      { arbitrary: fc.array(record, { minLength: 1, maxLength: 1 }), weight: 1 },
-      { arbitrary: fc.array(record, { maxLength: 8 }), weight: 3 },
-    ),
-    { maxLength: 12 },
-  );
 
 interface Shape {
   /** Batch interval in ms. */
