@@ -47,6 +47,7 @@ export {
   glom,
   map,
   mapPartitions,
+  named,
   reduce,
   repartition,
   slice,

@@ -1,5 +1,5 @@
 import t from "tap";
-import { count, filter, flatMap, foreachRDD, isDStream, map, pipe, pprint, reduceByKey, Seconds } from "../mod.ts";
+import { count, filter, flatMap, foreachRDD, isDStream, map, named, pipe, pprint, reduceByKey, Seconds } from "../mod.ts";
 import { testContext } from "./_contexts.ts";
 
 t.test("building a pipeline computes nothing before start()", async (t) => {
@@ -75,4 +75,20 @@ t.test("streams of two contexts cannot be mixed", async (t) => {
   const b = testContext();
   const input = a.ssc.queueStream([[1]]);
   t.throws(() => b.ssc.registerOutput(input, "pprint", () => {}), /another StreamingContext/);
+});
+
+t.test("named gives a stream a stable name, unique in its context, used for its metrics", async (t) => {
+  const { ssc } = testContext();
+  const words = pipe(ssc.queueStream([["a b"]]), flatMap((line: string) => line.split(" ")), named("words"));
+  t.equal(words.name, "words");
+  t.equal(words.kind, "flatMap", "the kind stays");
+  t.equal(pipe(words, named("words")), words, "naming again with the same name is a no-op");
+  t.throws(() => pipe(words, named("other")), /already named/);
+  const counted = pipe(words, count());
+  t.throws(() => pipe(counted, named("words")), /Another stream of this context is already named "words"/);
+  t.throws(() => pipe(counted, named("two words")), /A stream's name must be letters, digits/);
+  pipe(counted, pprint(10, { print: () => {} }));
+  ssc.start();
+  t.throws(() => pipe(counted, named("late")), /after starting a context is not supported/);
+  await ssc.stop();
 });

@@ -96,6 +96,7 @@ export class StreamingContext implements StreamingGraph {
   #error: Error | undefined;
   readonly #receiverDefaults: ReceiverOptions;
   readonly #inputs: InputDStream<unknown>[] = [];
+  readonly #namedStreams = new Map<string, DStream<unknown>>();
   readonly #outputs: OutputOperation[] = [];
   readonly #listeners = new Set<StreamingListener>();
   readonly #terminationWaiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
@@ -180,6 +181,14 @@ export class StreamingContext implements StreamingGraph {
 
   nextStreamId(): number {
     return this.#nextStreamId++;
+  }
+
+  claimStreamName(name: string, stream: DStream<unknown>): void {
+    const holder = this.#namedStreams.get(name);
+    if (holder !== undefined && holder !== stream) {
+      throw new Error(`Another stream of this context is already named ${JSON.stringify(name)}: give each stream its own name`);
+    }
+    this.#namedStreams.set(name, stream);
   }
 
   registerInput(stream: InputDStream<unknown>): void {

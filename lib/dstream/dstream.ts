@@ -49,9 +49,28 @@ export abstract class DStream<A> {
     this.id = context.nextStreamId();
   }
 
-  /** A stable name: kind and creation order, e.g. `"map-3"`. */
+  #userName: string | undefined;
+
+  /** A stable name: the one given with `named`, else kind and creation order, e.g. `"map-3"`. */
   get name(): string {
-    return `${this.kind}-${this.id}`;
+    return this.#userName ?? `${this.kind}-${this.id}`;
+  }
+
+  /** Gives this stream its name (see the `named` combinator). */
+  setName(name: string): this {
+    if (typeof name !== "string" || !/^[A-Za-z0-9_.:-]+$/.test(name)) {
+      throw new TypeError(
+        `A stream's name must be letters, digits, "_", ".", ":" or "-", got ${JSON.stringify(name) ?? typeof name}: e.g. named("word-counts")`,
+      );
+    }
+    if (this.#userName === name) return this;
+    if (this.#userName !== undefined) {
+      throw new Error(`Stream ${JSON.stringify(this.#userName)} is already named: a stream has one name, used by metrics and checkpoints`);
+    }
+    this.context.assertBuildable();
+    this.context.claimStreamName(name, this as DStream<unknown>);
+    this.#userName = name;
+    return this;
   }
 
   toString(): string {

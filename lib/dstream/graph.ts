@@ -39,6 +39,8 @@ export interface StreamingGraph {
   assertBuildable(): void;
   /** A fresh id for a new stream: creation order, starting at 0. */
   nextStreamId(): number;
+  /** Reserves a user-given stream name; throws when another stream of the context has it. */
+  claimStreamName(name: string, stream: DStream<unknown>): void;
   registerInput(stream: InputDStream<unknown>): void;
   registerOutput<A>(stream: DStream<A>, name: string, run: (rdd: RDD<A>, time: Time) => void | Promise<void>): void;
   /** Reports an error without stopping the context: `awaitTermination()` rejects with it. */

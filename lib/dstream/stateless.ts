@@ -92,6 +92,22 @@ export const transform = <A, B>(f: (rdd: RDD<A>, time: Time) => RDD<B>) => (self
     return out;
   });
 
+/**
+ * Names a stream: its metrics (`BatchInfo.metrics`) and, later, its checkpointed state
+ * are kept under this name, so it should stay the same when the code around it changes.
+ * Returns the same stream; names are unique within a context and set before `start()`.
+ *
+ * @example
+ * ```ts
+ * import { named, reduceByKey } from "@dstreams/dstreams";
+ * const wordCounts = reduceByKey((a: number, b: number) => a + b);
+ * const nameIt = named("word-counts");
+ * ```
+ * @category naming
+ * @since 0.1.0
+ */
+export const named = (name: string) => <S extends DStream<unknown>>(self: S): S => self.setName(name);
+
 // -------------------------------------------------------------------------------------
 // filtering
 // -------------------------------------------------------------------------------------
