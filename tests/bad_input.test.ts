@@ -18,6 +18,7 @@ t.test("socketTextStream refuses a port out of range, naming the argument", asyn
     t.throws(() => ssc.socketTextStream("localhost", port), /socketTextStream's port must be a whole number from 1 to 65535/, `port ${port}`);
   }
   t.throws(() => ssc.socketTextStream("localhost", "9999" as unknown as number), /port must be a whole number/);
+  t.throws(() => ssc.socketTextStream("localhost", 9999, { maxLineBytes: 2 }), /maxLineBytes must be a whole number of bytes, at least 4, got 2/);
 });
 
 t.test("socketTextStream refuses a host that is not a host name or address, naming the argument", async (t) => {

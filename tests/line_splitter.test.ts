@@ -31,3 +31,17 @@ t.test("invalid UTF-8 is reported and replaced, not fatal", async (t) => {
   t.same(splitter.push(new Uint8Array([0x61, 0xff, 0xfe, 0x62, 0x0a, 0x63, 0x0a])), ["a\uFFFD\uFFFDb", "c"]);
   t.same(reports, [6]);
 });
+
+t.test("a line longer than the limit is delivered in pieces cut between characters, and reported", async (t) => {
+  const reports: number[] = [];
+  const splitter = new LineSplitter(() => t.fail("valid UTF-8"), (max) => reports.push(max), 8);
+  // "xééééé" is 11 bytes: a cut at 8 bytes would split the fourth "é", so the piece stops before it.
+  t.same(splitter.push(bytes("abcdef")), [], "within the limit: held");
+  t.same(splitter.push(bytes("ghij")), ["abcdefgh"], "past it: a piece of 8 bytes goes out");
+  t.same(splitter.push(bytes("k\nxééééé")), ["ijk", "xééé"], "the rest of the line ends it; the next one is cut before a character");
+  t.same(splitter.push(bytes("\n")), ["éé"]);
+  t.same(reports, [8, 8]);
+  const all = new LineSplitter(() => {}, () => {}, 8);
+  const received = [...all.push(bytes("0123456789".repeat(3))), ...all.push(bytes("\n"))];
+  t.equal(received.join(""), "0123456789".repeat(3), "no byte is lost");
+});

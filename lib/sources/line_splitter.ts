@@ -10,9 +10,21 @@ import { Buffer, isUtf8 } from "node:buffer";
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** The longest line kept whole by default: 64 MiB. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** The start of the last whole UTF-8 character at or before `end` (continuation bytes are 10xxxxxx). */
+const characterBoundary = (bytes: Buffer, end: number): number => {
+  let i = end;
+  while (i > 0 && end - i < 3 && (bytes[i]! & 0xc0) === 0x80) i--;
+  return i > 0 ? i : end;
+};
+
 /**
  * Feeds chunks of bytes, returns complete lines. Invalid UTF-8 is decoded with
- * U+FFFD replacement characters and reported through `onInvalid`.
+ * U+FFFD replacement characters and reported through `onInvalid`. A line longer than
+ * `maxLineBytes` is not held without limit: it is delivered in pieces of at most that
+ * size, cut between characters, and reported through `onLongLine`.
  *
  * A long line that arrives in many chunks is kept as a list of chunks and joined
  * once, when its end arrives: the cost stays linear in the line's length.
@@ -20,11 +32,38 @@ const CR = 0x0d;
 export class LineSplitter {
   /** The bytes of the unfinished line, chunk by chunk (copies: callers may reuse theirs). */
   #carry: Buffer[] = [];
+  #carryBytes = 0;
   #skipLeadingLF = false;
   readonly #onInvalid: (byteCount: number) => void;
+  readonly #onLongLine: (maxLineBytes: number) => void;
+  readonly #maxLineBytes: number;
 
-  constructor(onInvalid: (byteCount: number) => void) {
+  constructor(
+    onInvalid: (byteCount: number) => void,
+    onLongLine: (maxLineBytes: number) => void = () => {},
+    maxLineBytes: number = DEFAULT_MAX_LINE_BYTES,
+  ) {
     this.#onInvalid = onInvalid;
+    this.#onLongLine = onLongLine;
+    this.#maxLineBytes = maxLineBytes;
+  }
+
+  /** Keeps `bytes` of the unfinished line; past the limit, hands out whole pieces of it. */
+  #hold(bytes: Buffer): string[] {
+    this.#carry.push(Buffer.from(bytes));
+    this.#carryBytes += bytes.length;
+    if (this.#carryBytes <= this.#maxLineBytes) return [];
+    let held = Buffer.concat(this.#carry);
+    const pieces: string[] = [];
+    while (held.length > this.#maxLineBytes) {
+      const cut = characterBoundary(held, this.#maxLineBytes);
+      pieces.push(this.#decode(held.subarray(0, cut)));
+      held = held.subarray(cut);
+    }
+    this.#onLongLine(this.#maxLineBytes);
+    this.#carry = held.length > 0 ? [Buffer.from(held)] : [];
+    this.#carryBytes = held.length;
+    return pieces;
   }
 
   /** The lines completed by `chunk`. */
@@ -35,28 +74,28 @@ export class LineSplitter {
       this.#skipLeadingLF = false;
     }
     const end = Math.max(data.lastIndexOf(LF), data.lastIndexOf(CR));
-    if (end < 0) {
-      if (data.length > 0) this.#carry.push(Buffer.from(data));
-      return [];
-    }
+    if (end < 0) return data.length > 0 ? this.#hold(data) : [];
     if (data[end] === CR) this.#skipLeadingLF = true;
     let head = data.subarray(0, end + 1);
     if (this.#carry.length > 0) {
       head = Buffer.concat([...this.#carry, head]);
       this.#carry = [];
+      this.#carryBytes = 0;
     }
-    if (end + 1 < data.length) this.#carry.push(Buffer.from(data.subarray(end + 1)));
+    const rest = end + 1 < data.length ? this.#hold(data.subarray(end + 1)) : [];
     // `head` ends with the last terminator. A "\r\n" pair ends one line, not two.
     const last = head.length - 1;
     const stop = head[last] === LF && last > 0 && head[last - 1] === CR ? last - 1 : last;
     const text = this.#decode(head.subarray(0, stop));
-    return text.split(text.includes("\r") ? /\r\n|\r|\n/ : "\n");
+    const lines = text.split(text.includes("\r") ? /\r\n|\r|\n/ : "\n");
+    return rest.length === 0 ? lines : lines.concat(rest);
   }
 
   /** The last line, if the stream ended without a terminator. */
   end(): string[] {
     const carry = this.#carry;
     this.#carry = [];
+    this.#carryBytes = 0;
     this.#skipLeadingLF = false;
     if (carry.length === 0) return [];
     const bytes = carry.length === 1 ? carry[0]! : Buffer.concat(carry);

@@ -9,7 +9,7 @@
 import { createConnection, isIP, type Socket } from "node:net";
 import { Duration } from "../time/duration.ts";
 import type { StreamingGraph } from "../dstream/graph.ts";
-import { LineSplitter } from "./line_splitter.ts";
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "./line_splitter.ts";
 import { logInfo, Receiver, ReceiverInputDStream, type ReceiverOptions, reportToContext, restartQuietly } from "./receiver.ts";
 
 /**
@@ -24,6 +24,11 @@ export interface SocketTextStreamOptions extends ReceiverOptions {
   readonly minRestartDelay?: Duration;
   /** The longest wait before reconnecting (default 2 s, Spark's `receiverRestartDelay`). */
   readonly maxRestartDelay?: Duration;
+  /**
+   * The longest line kept whole, in bytes (default 64 MiB): a longer one is delivered in
+   * pieces of this size and reported, so an endless line cannot fill memory.
+   */
+  readonly maxLineBytes?: number;
 }
 
 // RFC 1123 host names: letters, digits and hyphens in dot-separated labels.
@@ -75,18 +80,28 @@ export class SocketReceiver extends Receiver<string> {
   readonly port: number;
   readonly #minDelay: number;
   readonly #maxDelay: number;
+  readonly #maxLineBytes: number;
   #delay: number;
   #socket: Socket | undefined;
   #closed: Promise<void> = Promise.resolve();
   #reportedUnknownHost = false;
 
-  constructor(hostname: string, port: number, options: Pick<SocketTextStreamOptions, "minRestartDelay" | "maxRestartDelay"> = {}) {
+  constructor(
+    hostname: string,
+    port: number,
+    options: Pick<SocketTextStreamOptions, "minRestartDelay" | "maxRestartDelay" | "maxLineBytes"> = {},
+  ) {
     super();
     this.hostname = checkHostname(hostname);
     this.port = checkPort(port);
     this.#minDelay = checkDelay(options?.minRestartDelay, "minRestartDelay", 100);
     this.#maxDelay = Math.max(this.#minDelay, checkDelay(options?.maxRestartDelay, "maxRestartDelay", 2000));
     this.#delay = this.#minDelay;
+    const maxLineBytes = options?.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 4) {
+      throw new RangeError(`socketTextStream's maxLineBytes must be a whole number of bytes, at least 4, got ${String(maxLineBytes)}`);
+    }
+    this.#maxLineBytes = maxLineBytes;
   }
 
   /** `host:port`, with brackets around an IPv6 address. */
@@ -97,10 +112,16 @@ export class SocketReceiver extends Receiver<string> {
   onStart(): void {
     const socket = createConnection({ host: this.hostname, port: this.port });
     this.#socket = socket;
-    const splitter = new LineSplitter((bytes) =>
-      this.reportError(
-        `Received ${bytes} bytes of lines that are not valid UTF-8 from ${this.address}; they were decoded with U+FFFD replacement characters`,
-      )
+    const splitter = new LineSplitter(
+      (bytes) =>
+        this.reportError(
+          `Received ${bytes} bytes of lines that are not valid UTF-8 from ${this.address}; they were decoded with U+FFFD replacement characters`,
+        ),
+      (maxLineBytes) =>
+        this.reportError(
+          `A line from ${this.address} is longer than ${maxLineBytes} bytes (maxLineBytes); it is delivered in pieces of at most that size`,
+        ),
+      this.#maxLineBytes,
     );
     let failure: unknown;
     let connected = false;
