@@ -164,10 +164,11 @@ class KeyedValues<K, V> {
       const entry = this.#structured.get(content);
       if (entry !== undefined) this.#structured.set(content, [entry[0], combine(entry[1], value)]);
       else if (insert) this.#structured.set(content, [key, value]);
-    } else if (this.#plain.has(key)) {
-      this.#plain.set(key, combine(this.#plain.get(key) as V, value));
-    } else if (insert) {
-      this.#plain.set(key, value);
+    } else {
+      // One lookup when the key is there with a defined value (the usual case).
+      const old = this.#plain.get(key);
+      if (old !== undefined || this.#plain.has(key)) this.#plain.set(key, combine(old as V, value));
+      else if (insert) this.#plain.set(key, value);
     }
   }
 
