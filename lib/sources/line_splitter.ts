@@ -11,7 +11,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /** The longest line kept whole by default: 64 MiB. */
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_LINE_BYTES: number = 64 * 1024 * 1024;
 
 /** The start of the last whole UTF-8 character at or before `end` (continuation bytes are 10xxxxxx). */
 const characterBoundary = (bytes: Buffer, end: number): number => {
