@@ -208,9 +208,10 @@ export abstract class DStream<A> {
  */
 export class TransformedDStream<A, B> extends DStream<B> {
   readonly #parent: DStream<A>;
-  readonly #transform: (rdd: RDD<A>, time: Time) => RDD<B>;
+  readonly #transform: (rdd: RDD<A>, time: Time, name: string) => RDD<B>;
 
-  constructor(parent: DStream<A>, kind: string, transform: (rdd: RDD<A>, time: Time) => RDD<B>) {
+  /** `transform` also gets this node's name, to label the errors of the user functions it runs. */
+  constructor(parent: DStream<A>, kind: string, transform: (rdd: RDD<A>, time: Time, name: string) => RDD<B>) {
     super(parent.context, kind, [parent as DStream<unknown>], parent.slideDuration);
     this.#parent = parent;
     this.#transform = transform;
@@ -218,7 +219,7 @@ export class TransformedDStream<A, B> extends DStream<B> {
 
   protected override compute(time: Time): RDD<B> | undefined {
     const rdd = this.#parent.getOrCompute(time);
-    return rdd === undefined ? undefined : this.#transform(rdd, time);
+    return rdd === undefined ? undefined : this.#transform(rdd, time, this.name);
   }
 }
 

@@ -12,8 +12,7 @@
 import type { Option } from "fp-ts/lib/Option.js";
 import type { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
-import { DStream } from "./dstream.ts";
-import { namedTransform } from "./_named.ts";
+import { DStream, TransformedDStream } from "./dstream.ts";
 
 /**
  * A literal type widened to its primitive (`1` to `number`), so that values made with
@@ -55,7 +54,7 @@ export const reduceByKey =
   <V>(f: (a: Widen<V>, b: Widen<V>) => Widen<V>, numPartitions?: number) =>
   <K>(self: DStream<readonly [K, V]>): DStream<readonly [K, Widen<V>]> => {
     const n = partitionsOf(self, numPartitions, "reduceByKey");
-    return namedTransform(self, "reduceByKey", (rdd, _time, name) => (rdd as RDD<readonly [K, Widen<V>]>).reduceByKey(f, n, name));
+    return new TransformedDStream(self, "reduceByKey", (rdd, _time, name) => (rdd as RDD<readonly [K, Widen<V>]>).reduceByKey(f, n, name));
   };
 
 /**
@@ -66,7 +65,7 @@ export const reduceByKey =
  */
 export const mapValues =
   <V, W>(f: (v: V) => W) => <K>(self: DStream<readonly [K, V]>): DStream<readonly [K, W]> =>
-    namedTransform(self, "mapValues", (rdd, _time, name) => rdd.mapValues(f, name));
+    new TransformedDStream(self, "mapValues", (rdd, _time, name) => rdd.mapValues(f, name));
 
 /**
  * Applies `f` to each value and pairs every value it returns with the key.
@@ -82,7 +81,7 @@ export const mapValues =
  */
 export const flatMapValues =
   <V, W>(f: (v: V) => Iterable<W>) => <K>(self: DStream<readonly [K, V]>): DStream<readonly [K, W]> =>
-    namedTransform(self, "flatMapValues", (rdd, _time, name) => rdd.flatMapValues(f, name));
+    new TransformedDStream(self, "flatMapValues", (rdd, _time, name) => rdd.flatMapValues(f, name));
 
 /**
  * Groups the values of each key in a batch, in arrival order.
@@ -99,7 +98,7 @@ export const flatMapValues =
 export const groupByKey =
   (numPartitions?: number) => <K, V>(self: DStream<readonly [K, V]>): DStream<readonly [K, ReadonlyArray<Widen<V>>]> => {
     const n = partitionsOf(self, numPartitions, "groupByKey");
-    return namedTransform(self, "groupByKey", (rdd) => (rdd as RDD<readonly [K, Widen<V>]>).groupByKey(n));
+    return new TransformedDStream(self, "groupByKey", (rdd) => (rdd as RDD<readonly [K, Widen<V>]>).groupByKey(n));
   };
 
 /**
@@ -132,7 +131,7 @@ export const combineByKey = <V, C>(
     if (typeof f !== "function") throw new TypeError(`combineByKey's ${what} must be a function, got ${typeof f}`);
   }
   const n = partitionsOf(self, numPartitions, "combineByKey");
-  return namedTransform(
+  return new TransformedDStream(
     self,
     "combineByKey",
     (rdd, _time, name) => (rdd as RDD<readonly [K, Widen<V>]>).combineByKey(createCombiner, mergeValue, mergeCombiners, n, name),

@@ -7,7 +7,6 @@
 import { RDD } from "../rdd/rdd.ts";
 import { Time } from "../time/duration.ts";
 import { DStream, isDStream, TransformedDStream } from "./dstream.ts";
-import { namedTransform } from "./_named.ts";
 import { userFunctionError } from "../rdd/user_function_error.ts";
 import { describeValue } from "../_describe.ts";
 
@@ -27,7 +26,7 @@ import { describeValue } from "../_describe.ts";
  * @since 0.1.0
  */
 export const map = <A, B>(f: (a: A) => B) => (self: DStream<A>): DStream<B> =>
-  namedTransform(self, "map", (rdd, _time, name) => rdd.map(f, name));
+  new TransformedDStream(self, "map", (rdd, _time, name) => rdd.map(f, name));
 
 /**
  * Applies `f` to every record and flattens the iterables it returns.
@@ -36,7 +35,7 @@ export const map = <A, B>(f: (a: A) => B) => (self: DStream<A>): DStream<B> =>
  * @since 0.1.0
  */
 export const flatMap = <A, B>(f: (a: A) => Iterable<B>) => (self: DStream<A>): DStream<B> =>
-  namedTransform(self, "flatMap", (rdd, _time, name) => rdd.flatMap(f, name));
+  new TransformedDStream(self, "flatMap", (rdd, _time, name) => rdd.flatMap(f, name));
 
 /**
  * Applies `f` to each partition's records at once.
@@ -46,7 +45,7 @@ export const flatMap = <A, B>(f: (a: A) => Iterable<B>) => (self: DStream<A>): D
  */
 export const mapPartitions =
   <A, B>(f: (records: ReadonlyArray<A>, partition: number) => Iterable<B>) => (self: DStream<A>): DStream<B> =>
-    namedTransform(self, "mapPartitions", (rdd, _time, name) => rdd.mapPartitions(f, name));
+    new TransformedDStream(self, "mapPartitions", (rdd, _time, name) => rdd.mapPartitions(f, name));
 
 /**
  * Turns each partition into one array.
@@ -77,7 +76,7 @@ export const repartition = (numPartitions: number) => <A>(self: DStream<A>): DSt
  * @since 0.1.0
  */
 export const transform = <A, B>(f: (rdd: RDD<A>, time: Time) => RDD<B>) => (self: DStream<A>): DStream<B> =>
-  namedTransform(self, "transform", (rdd, time, name) => {
+  new TransformedDStream(self, "transform", (rdd, time, name) => {
     let out: RDD<B>;
     try {
       out = f(rdd, time);
@@ -122,7 +121,7 @@ export const filter: {
   <A, B extends A>(refinement: (a: A) => a is B): (self: DStream<A>) => DStream<B>;
   <A>(predicate: (a: A) => boolean): <B extends A>(self: DStream<B>) => DStream<B>;
 } = <A>(predicate: (a: A) => boolean) => (self: DStream<A>): DStream<A> =>
-  namedTransform(self, "filter", (rdd, _time, name) => rdd.filter(predicate, name));
+  new TransformedDStream(self, "filter", (rdd, _time, name) => rdd.filter(predicate, name));
 
 // -------------------------------------------------------------------------------------
 // folding
@@ -145,7 +144,7 @@ export const count = () => <A>(self: DStream<A>): DStream<number> =>
  * @since 0.1.0
  */
 export const reduce = <A>(f: (a: A, b: A) => A) => (self: DStream<A>): DStream<A> =>
-  namedTransform(self, "reduce", (rdd, _time, name) =>
+  new TransformedDStream(self, "reduce", (rdd, _time, name) =>
     new RDD<A>(1, (_, emit) => {
       const result = rdd.reduceOption(f, name);
       if (result._tag === "Some") emit(result.value);

@@ -18,7 +18,6 @@ import { encodeKey } from "../rdd/keys.ts";
 import { Duration, Time } from "../time/duration.ts";
 import { DStream, TransformedDStream } from "./dstream.ts";
 import type { Widen } from "./pair.ts";
-import { namedTransform } from "./_named.ts";
 import { userFunctionError } from "../rdd/user_function_error.ts";
 import { describeValue } from "../_describe.ts";
 
@@ -426,7 +425,7 @@ export const reduceByWindow: {
       if (result._tag === "Some") emit(result.value);
     });
   const perBatch = new BatchUnderWindowDStream(self, "reduceByWindow.reduce", reduceOnce, spec.window);
-  return namedTransform(new WindowedDStream(perBatch, "reduceByWindow.window", spec), operation, reduceOnce);
+  return new TransformedDStream(new WindowedDStream(perBatch, "reduceByWindow.window", spec), operation, reduceOnce);
 };
 
 /** An inverse window's functions: add entering values, subtract leaving ones, keep a key. */
@@ -530,7 +529,7 @@ export const reduceByKeyAndWindow: {
   const n = checkPartitions(operation, self as DStream<unknown>, fourth as number | undefined);
   const reduceByKey = (rdd: RDD<readonly [K, V]>, _time: Time, name: string) => rdd.reduceByKey(reduceFunc, n, name);
   const perBatch = new BatchUnderWindowDStream(self, `${operation}.reduceByKey`, reduceByKey, spec.window);
-  return namedTransform(new WindowedDStream(perBatch, `${operation}.window`, spec), operation, reduceByKey);
+  return new TransformedDStream(new WindowedDStream(perBatch, `${operation}.window`, spec), operation, reduceByKey);
 };
 
 /**
