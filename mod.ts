@@ -26,7 +26,8 @@
  */
 
 export { pipe } from "fp-ts/lib/function.js";
-export { isNone, isSome, none, type Option, some } from "fp-ts/lib/Option.js";
+// The Option helpers a callback needs: Spark's Option is fp-ts's.
+export { fromNullable, getOrElse, isNone, isSome, none, type Option, some, toUndefined } from "fp-ts/lib/Option.js";
 
 // time
 export { Duration, Milliseconds, Minutes, Seconds, Time } from "./lib/time/duration.ts";
@@ -34,11 +35,12 @@ export { type Clock, type DrivenByClock, ManualClock, SystemClock } from "./lib/
 
 // batch data
 export { RDD } from "./lib/rdd/rdd.ts";
+export { keyBy } from "./lib/rdd/_keys.ts";
+export { UserFunctionError } from "./lib/rdd/user_function_error.ts";
 
-// lineage
-export { DStream, isDStream, TransformedDStream } from "./lib/dstream/dstream.ts";
-export { InputDStream } from "./lib/dstream/input.ts";
-export type { Logger, StreamingGraph } from "./lib/dstream/graph.ts";
+// streams
+export { type DStream, DStreamTypeId, type DStreamVariance, isDStream } from "./lib/dstream/dstream.ts";
+export type { Pipeable } from "./lib/dstream/pipeable.ts";
 export {
   count,
   countByValue,
@@ -50,46 +52,38 @@ export {
   named,
   reduce,
   repartition,
-  slice,
   transform,
-  transformWith,
-  union,
-  unionAll,
 } from "./lib/dstream/stateless.ts";
+export { transformAll, transformWith, union, unionAll } from "./lib/dstream/multi_stream.ts";
+export { slice } from "./lib/dstream/slice.ts";
+export { combineByKey, flatMapValues, groupByKey, mapValues, reduceByKey, type Widen } from "./lib/dstream/pair.ts";
+export { cogroup, fullOuterJoin, join, leftOuterJoin, rightOuterJoin } from "./lib/dstream/joins.ts";
 export {
   countByValueAndWindow,
   countByWindow,
   groupByKeyAndWindow,
   reduceByKeyAndWindow,
+  type ReduceByKeyAndWindowOptions,
   reduceByWindow,
   window,
 } from "./lib/dstream/window.ts";
 export {
-  cogroup,
-  combineByKey,
-  flatMapValues,
-  fullOuterJoin,
-  groupByKey,
-  join,
-  leftOuterJoin,
-  mapValues,
-  reduceByKey,
-  rightOuterJoin,
-  type Widen,
-} from "./lib/dstream/pair.ts";
-export {
   mapWithState,
-  MapWithStateDStream,
-  type State,
+  type MapWithStateDStream,
   type StateData,
   type StatefulDStream,
   stateSnapshots,
-  StateSpec,
   type UpdateFunction,
   updateStateByKey,
   type UpdateStateOptions,
 } from "./lib/dstream/state.ts";
-export { UserFunctionError } from "./lib/rdd/user_function_error.ts";
+export { type State, StateSpec } from "./lib/dstream/state_spec.ts";
+
+// typed records
+export { csvLines, type CsvOptions, decode, type DecodeOptions, jsonLines } from "./lib/dstream/decode.ts";
+export { DeadLetter, DecodeCounts, type Decoded } from "./lib/dstream/dead_letter.ts";
+export { formatValidationErrors } from "./lib/dstream/validation_errors.ts";
+export { NumberFromString } from "./lib/dstream/codecs.ts";
 
 // contexts
 export { type LogLevel, type SparkConf, SparkContext } from "./lib/context/spark_context.ts";
@@ -100,37 +94,17 @@ export {
   type StreamingContextState,
 } from "./lib/context/streaming_context.ts";
 export { BatchError } from "./lib/context/job_scheduler.ts";
-export type {
-  BatchInfo,
-  OutputOperationInfo,
-  ReceiverInfo,
-  StreamingListener,
-} from "./lib/context/listener.ts";
+export type { BatchInfo, OutputOperationInfo, ReceiverInfo, StreamingListener } from "./lib/context/listener.ts";
+export type { Logger } from "./lib/dstream/_graph.ts";
 
 // inputs
-export { QueueInputDStream, type QueueStreamOptions } from "./lib/sources/queue.ts";
-export { SocketReceiver, SocketTextInputDStream, type SocketTextStreamOptions } from "./lib/sources/socket.ts";
-export { Receiver, ReceiverInputDStream, type ReceiverOptions } from "./lib/sources/receiver.ts";
-export { RateLimiter } from "./lib/sources/rate_limiter.ts";
-export { FileInputDStream, type FileFormat, type FileStreamOptions, fixedLengthRecords, textLines } from "./lib/sources/file.ts";
-
-// typed records
-export {
-  csvLines,
-  type CsvOptions,
-  DeadLetter,
-  decode,
-  DecodeCounts,
-  type Decoded,
-  type DecodeOptions,
-  decodesToItself,
-  formatValidationErrors,
-  jsonLines,
-  NumberFromString,
-} from "./lib/dstream/decode.ts";
+export type { QueueDStream, QueueStreamOptions } from "./lib/sources/queue.ts";
+export type { SocketTextDStream, SocketTextStreamOptions } from "./lib/sources/socket.ts";
+export { Receiver, type ReceiverDStream, type ReceiverOptions } from "./lib/sources/receiver.ts";
+export { type FileDStream, type FileFormat, type FileStreamOptions, fixedLengthRecords, textLines } from "./lib/sources/file.ts";
+export { startTextFeeder, type TextFeeder, type TextFeederOptions } from "./lib/sources/text_feeder.ts";
 
 // outputs
 export { foreachRDD, formatBatch, pprint, type PprintOptions } from "./lib/sinks/output.ts";
 export { formatRecord } from "./lib/sinks/format.ts";
 export { rddToFileName, saveAsTextFiles } from "./lib/sinks/text_files.ts";
-export { startTextFeeder, type TextFeeder, type TextFeederOptions } from "./lib/sources/text_feeder.ts";

@@ -10,7 +10,6 @@ import {
   DeadLetter,
   decode,
   DecodeCounts,
-  decodesToItself,
   foreachRDD,
   formatValidationErrors,
   jsonLines,
@@ -21,6 +20,7 @@ import {
   Seconds,
   Time,
 } from "../mod.ts";
+import { decodesToItself } from "../spi.ts";
 import type { Decoded, DStream } from "../mod.ts";
 import { testContext } from "./_contexts.ts";
 

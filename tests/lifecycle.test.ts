@@ -1,5 +1,6 @@
 import t from "tap";
 import { count, foreachRDD, map, ManualClock, pipe, pprint, Seconds, SparkContext, StreamingContext } from "../mod.ts";
+import { nodeOf } from "../spi.ts";
 import { testContext } from "./_contexts.ts";
 
 const silent = { print: () => {} };
@@ -203,7 +204,7 @@ t.test("remember(duration) keeps RDDs longer and cannot be set twice", async (t)
   pipe(input, pprint(10, silent));
   ssc.start();
   await clock.advance(Seconds(5));
-  t.same(input.rememberedRDDs().map(([time]) => time.milliseconds), [3000, 4000, 5000]);
+  t.same(nodeOf(input, "test").rememberedRDDs().map(([time]) => time.milliseconds), [3000, 4000, 5000]);
   await ssc.stop();
 });
 
@@ -213,7 +214,7 @@ t.test("without remember(), a stream keeps only its latest RDD", async (t) => {
   pipe(input, pprint(10, silent));
   ssc.start();
   await clock.advance(Seconds(3));
-  t.same(input.rememberedRDDs().map(([time]) => time.milliseconds), [3000]);
+  t.same(nodeOf(input, "test").rememberedRDDs().map(([time]) => time.milliseconds), [3000]);
   await ssc.stop();
 });
 

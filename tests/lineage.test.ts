@@ -1,5 +1,6 @@
 import t from "tap";
 import { count, filter, flatMap, foreachRDD, isDStream, map, named, pipe, pprint, reduceByKey, Seconds } from "../mod.ts";
+import { graphOf, nodeOf } from "../spi.ts";
 import { testContext } from "./_contexts.ts";
 
 t.test("building a pipeline computes nothing before start()", async (t) => {
@@ -25,9 +26,9 @@ t.test("combinators return new nodes and never change the stream they build on",
   const evens = pipe(input, filter((x: number) => x % 2 === 0));
   t.not(doubled, input);
   t.not(evens, doubled);
-  t.same(doubled.parents, [input]);
-  t.same(evens.parents, [input]);
-  t.same(input.parents, []);
+  t.same(nodeOf(doubled, "test").parents, [input]);
+  t.same(nodeOf(evens, "test").parents, [input]);
+  t.same(nodeOf(input, "test").parents, []);
   t.ok(isDStream(doubled));
   t.notOk(isDStream([1, 2]));
   t.equal(doubled.name, `map-${doubled.id}`, "a stable name from kind and creation order");
@@ -74,7 +75,7 @@ t.test("streams of two contexts cannot be mixed", async (t) => {
   const a = testContext();
   const b = testContext();
   const input = a.ssc.queueStream([[1]]);
-  t.throws(() => b.ssc.registerOutput(input, "pprint", () => {}), /another StreamingContext/);
+  t.throws(() => graphOf(b.ssc).registerOutput(nodeOf(input, "test"), "pprint", () => {}), /another StreamingContext/);
 });
 
 t.test("named gives a stream a stable name, unique in its context, used for its metrics", async (t) => {

@@ -76,7 +76,7 @@ t.test("BasicOperationsSuite 'StreamingContext.union': unionAll over 3 streams",
 t.test("union of two inputs, of different record types, and of one stream", async (t) => {
   const { outputs } = await runTwo<number, string, number | string>([[1, 2], [], [3]], [["a"], ["b"], []], (a, b) => pipe(a, union(b)));
   t.strictSame(outputs, [[1000, [1, 2, "a"]], [2000, ["b"]], [3000, [3]]]);
-  const alone = await outputsOf([[1], [2]], (s: DStream<number>) => pipe(s, union()));
+  const alone = await outputsOf([[1], [2]], (s: DStream<number>) => unionAll([s]));
   t.strictSame(alone, [[1], [2]]);
 });
 

@@ -4,7 +4,8 @@
  * stops reading, so TCP slows the sender); records are delayed, never lost.
  */
 import t from "tap";
-import { foreachRDD, ManualClock, pipe, RateLimiter, Receiver, Seconds, SparkContext, StreamingContext } from "../mod.ts";
+import { foreachRDD, ManualClock, pipe, Receiver, Seconds, SparkContext, StreamingContext } from "../mod.ts";
+import { RateLimiter } from "../spi.ts";
 import { testContext } from "./_contexts.ts";
 import { listen, trackedServer, until, writeAll } from "./_io.ts";
 

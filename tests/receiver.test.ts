@@ -4,7 +4,8 @@
  * processes every record received so far.
  */
 import t from "tap";
-import { foreachRDD, Milliseconds, pipe, Receiver, Seconds, SocketTextInputDStream } from "../mod.ts";
+import { foreachRDD, Milliseconds, pipe, Receiver, Seconds } from "../mod.ts";
+import { SocketTextInputDStream } from "../spi.ts";
 import type { ReceiverInfo } from "../mod.ts";
 import { testContext } from "./_contexts.ts";
 import { until } from "./_io.ts";

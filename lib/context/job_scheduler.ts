@@ -8,9 +8,9 @@
 import type { Clock, DrivenByClock } from "../time/clock.ts";
 import { type Duration, Time } from "../time/duration.ts";
 import type { RDD } from "../rdd/rdd.ts";
-import type { DStream } from "../dstream/dstream.ts";
-import type { InputDStream } from "../dstream/input.ts";
-import type { Logger } from "../dstream/graph.ts";
+import type { DStreamNode } from "../dstream/_node.ts";
+import type { InputDStream } from "../dstream/_input.ts";
+import type { Logger } from "../dstream/_graph.ts";
 import type { BatchInfo, OutputOperationInfo, StreamingListener } from "./listener.ts";
 import { describeError } from "../_describe.ts";
 import { UserFunctionError } from "../rdd/user_function_error.ts";
@@ -24,7 +24,7 @@ const reasonOf = (error: unknown): string => error instanceof UserFunctionError 
 export interface OutputOperation {
   readonly id: number;
   readonly name: string;
-  readonly stream: DStream<unknown>;
+  readonly stream: DStreamNode<unknown>;
   readonly run: (rdd: RDD<unknown>, time: Time) => void | Promise<void>;
 }
 
@@ -79,7 +79,7 @@ export class JobScheduler implements DrivenByClock {
   /** Counts streams reported, by batch time and stream name, until the batch is cleared. */
   readonly #metrics = new Map<number, Map<string, Readonly<Record<string, number>>>>();
   /** The nodes to clear after each batch: every ancestor of an output, and every input. */
-  readonly #nodes: ReadonlyArray<DStream<unknown>>;
+  readonly #nodes: ReadonlyArray<DStreamNode<unknown>>;
   #nextTime = 0;
   #timerRunning = false;
   #processing: Promise<void> | undefined;
@@ -87,7 +87,7 @@ export class JobScheduler implements DrivenByClock {
   /** Records the inputs gave batches so far: a graceful stop waits while this grows. */
   #allocatedRecords = 0;
 
-  constructor(host: SchedulerHost, nodes: ReadonlyArray<DStream<unknown>>) {
+  constructor(host: SchedulerHost, nodes: ReadonlyArray<DStreamNode<unknown>>) {
     this.#host = host;
     this.#nodes = nodes;
   }

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from "node:os";
 import { RDD } from "../rdd/rdd.ts";
-import type { Logger } from "../dstream/graph.ts";
+import type { Logger } from "../dstream/_graph.ts";
 import { describeError } from "../_describe.ts";
 
 /**

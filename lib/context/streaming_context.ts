@@ -8,17 +8,21 @@ import { type Clock, isManualClock, SystemClock } from "../time/clock.ts";
 import { Duration, Time } from "../time/duration.ts";
 import type { RDD } from "../rdd/rdd.ts";
 import type { DStream } from "../dstream/dstream.ts";
-import type { InputDStream } from "../dstream/input.ts";
-import type { Logger, StreamingGraph } from "../dstream/graph.ts";
-import { QueueInputDStream, type QueueStreamOptions } from "../sources/queue.ts";
-import { SocketTextInputDStream, type SocketTextStreamOptions } from "../sources/socket.ts";
-import { FileInputDStream, type FileFormat, type FileStreamOptions, fixedLength, textLines } from "../sources/file.ts";
-import { type Receiver, ReceiverInputDStream, type ReceiverOptions } from "../sources/receiver.ts";
+import type { Logger } from "../dstream/_graph.ts";
+import { transformAll, unionAll } from "../dstream/multi_stream.ts";
+import { type QueueDStream, QueueInputDStream, type QueueStreamOptions } from "../sources/queue.ts";
+import { type SocketTextDStream, SocketTextInputDStream, type SocketTextStreamOptions } from "../sources/socket.ts";
+import { type FileDStream, FileInputDStream, type FileFormat, type FileStreamOptions, fixedLength, textLines } from "../sources/file.ts";
+import type { Receiver, ReceiverDStream, ReceiverOptions } from "../sources/receiver.ts";
+import { ReceiverInputDStream } from "../sources/_receiver_stream.ts";
 import { checkMaxRate } from "../sources/rate_limiter.ts";
 import type { StreamingListener } from "./listener.ts";
-import { JobScheduler, type OutputOperation } from "./job_scheduler.ts";
+import { JobScheduler } from "./job_scheduler.ts";
 import { SparkContext } from "./spark_context.ts";
-import { describeError, describeValue } from "../_describe.ts";
+import { ContextGraph } from "./_context_graph.ts";
+import { prepareGraph } from "./_graph_preparation.ts";
+import { Termination, timeoutMilliseconds } from "./_termination.ts";
+import { describeValue } from "../_describe.ts";
 
 /**
  * The states of a StreamingContext, as Spark names them.
@@ -59,7 +63,52 @@ export interface StopOptions {
   readonly stopGracefully?: boolean;
 }
 
+/** The context that is started and whose stop was not called yet. */
 let activeContext: StreamingContext | undefined;
+
+const receiverDefaultsOf = (options: StreamingContextOptions): ReceiverOptions => {
+  const maxRate = checkMaxRate(options.receiverMaxRate, "StreamingContext's receiverMaxRate");
+  const maxBuffered = options.receiverMaxBufferedRecords;
+  if (maxBuffered !== undefined && (!Number.isSafeInteger(maxBuffered) || maxBuffered < 1)) {
+    throw new RangeError(
+      `StreamingContext's receiverMaxBufferedRecords must be a positive whole number of records, got ${describeValue(maxBuffered)}`,
+    );
+  }
+  return {
+    ...(maxRate === undefined ? {} : { maxRate }),
+    ...(maxBuffered === undefined ? {} : { maxBufferedRecords: maxBuffered }),
+  };
+};
+
+const checkBatchDuration = (batchDuration: unknown): Duration => {
+  if (!(batchDuration instanceof Duration)) {
+    const hint = typeof batchDuration === "number" ? ` (write Seconds(${String(batchDuration)}) for seconds)` : "";
+    throw new TypeError(
+      `StreamingContext's batchDuration must be a Duration such as Seconds(1) or Milliseconds(500), got ${describeValue(batchDuration)}${hint}`,
+    );
+  }
+  if (batchDuration.milliseconds <= 0) {
+    throw new RangeError(`StreamingContext's batchDuration must be positive, got ${batchDuration}: use e.g. Seconds(1)`);
+  }
+  return batchDuration;
+};
+
+/** The graph port of each context: what streams and connectors build on. */
+const graphs = new WeakMap<StreamingContext, ContextGraph>();
+
+/**
+ * The graph port of `ssc`, for sources and sinks written outside the core (`dstreams/spi`).
+ *
+ * @category spi
+ * @since 0.2.0
+ */
+export const graphOf = (ssc: StreamingContext): ContextGraph => {
+  const graph = graphs.get(ssc);
+  if (graph === undefined) {
+    throw new TypeError(`Expected a StreamingContext, got ${describeValue(ssc)}: create one with new StreamingContext(sc, Seconds(1))`);
+  }
+  return graph;
+};
 
 /**
  * The context of a streaming application: make input streams on it, build the
@@ -81,25 +130,20 @@ let activeContext: StreamingContext | undefined;
  * @category constructors
  * @since 0.1.0
  */
-export class StreamingContext implements StreamingGraph {
+export class StreamingContext {
   readonly sparkContext: SparkContext;
   readonly batchDuration: Duration;
   readonly clock: Clock;
 
   #state: StreamingContextState = "INITIALIZED";
-  #nextStreamId = 0;
   #rememberDuration: Duration | undefined;
   #startedAt: Date | undefined;
   #scheduler: JobScheduler | undefined;
   #stopping: Promise<void> | undefined;
   #releaseClock: (() => void) | undefined;
-  #error: Error | undefined;
-  readonly #receiverDefaults: ReceiverOptions;
-  readonly #inputs: InputDStream<unknown>[] = [];
-  readonly #namedStreams = new Map<string, DStream<unknown>>();
-  readonly #outputs: OutputOperation[] = [];
+  readonly #graph: ContextGraph;
   readonly #listeners = new Set<StreamingListener>();
-  readonly #terminationWaiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
+  readonly #termination = new Termination();
 
   constructor(sparkContext: SparkContext, batchDuration: Duration, options: StreamingContextOptions = {}) {
     if (!(sparkContext instanceof SparkContext)) {
@@ -110,31 +154,22 @@ export class StreamingContext implements StreamingGraph {
     if (sparkContext.isStopped) {
       throw new Error("Cannot create a StreamingContext on a stopped SparkContext: create a new SparkContext");
     }
-    if (!(batchDuration instanceof Duration)) {
-      const hint = typeof batchDuration === "number" ? ` (write Seconds(${String(batchDuration)}) for seconds)` : "";
-      throw new TypeError(
-        `StreamingContext's batchDuration must be a Duration such as Seconds(1) or Milliseconds(500), got ${describeValue(batchDuration)}${hint}`,
-      );
-    }
-    if (batchDuration.milliseconds <= 0) {
-      throw new RangeError(
-        `StreamingContext's batchDuration must be positive, got ${batchDuration}: use e.g. Seconds(1)`,
-      );
-    }
     this.sparkContext = sparkContext;
-    this.batchDuration = batchDuration;
+    this.batchDuration = checkBatchDuration(batchDuration);
     this.clock = options.clock ?? new SystemClock();
-    const maxRate = checkMaxRate(options.receiverMaxRate, "StreamingContext's receiverMaxRate");
-    const maxBuffered = options.receiverMaxBufferedRecords;
-    if (maxBuffered !== undefined && (!Number.isSafeInteger(maxBuffered) || maxBuffered < 1)) {
-      throw new RangeError(
-        `StreamingContext's receiverMaxBufferedRecords must be a positive whole number of records, got ${describeValue(maxBuffered)}`,
-      );
-    }
-    this.#receiverDefaults = {
-      ...(maxRate === undefined ? {} : { maxRate }),
-      ...(maxBuffered === undefined ? {} : { maxBufferedRecords: maxBuffered }),
-    };
+    const receiverDefaults = receiverDefaultsOf(options);
+    this.#graph = new ContextGraph({
+      batchDuration: this.batchDuration,
+      clock: this.clock,
+      defaultParallelism: sparkContext.defaultParallelism,
+      logger: sparkContext.logger,
+      receiverDefaults,
+      state: () => this.#state,
+      post: (event) => this.#post(event),
+      reportError: (error) => this.#reportError(error),
+      addMetrics: (name, time, counts) => this.#scheduler?.addMetrics(name, time, counts),
+    });
+    graphs.set(this, this.#graph);
   }
 
   // -------------------------------------------------------------------------------------
@@ -154,92 +189,14 @@ export class StreamingContext implements StreamingGraph {
     return activeContext ?? create();
   }
 
-  // -------------------------------------------------------------------------------------
-  // the graph, as its streams see it
-  // -------------------------------------------------------------------------------------
-
-  get defaultParallelism(): number {
-    return this.sparkContext.defaultParallelism;
-  }
-
-  get logger(): Logger {
+  get #logger(): Logger {
     return this.sparkContext.logger;
   }
 
-  assertBuildable(): void {
-    if (this.#state === "ACTIVE") {
-      throw new Error(
-        "Adding new inputs, transformations, and output operations after starting a context is not supported: build the whole pipeline before start()",
-      );
-    }
-    if (this.#state === "STOPPED") {
-      throw new Error(
-        "Adding new inputs, transformations, and output operations after stopping a context is not supported: create a new StreamingContext",
-      );
-    }
-  }
-
-  nextStreamId(): number {
-    return this.#nextStreamId++;
-  }
-
-  claimStreamName(name: string, stream: DStream<unknown>): void {
-    const holder = this.#namedStreams.get(name);
-    if (holder !== undefined && holder !== stream) {
-      throw new Error(`Another stream of this context is already named ${JSON.stringify(name)}: give each stream its own name`);
-    }
-    this.#namedStreams.set(name, stream);
-  }
-
-  registerInput(stream: InputDStream<unknown>): void {
-    this.assertBuildable();
-    this.#inputs.push(stream);
-  }
-
-  registerOutput<A>(stream: DStream<A>, name: string, run: (rdd: RDD<A>, time: Time) => void | Promise<void>): void {
-    this.assertBuildable();
-    if (stream.context !== this) {
-      throw new Error(`Cannot register ${name} on a stream of another StreamingContext`);
-    }
-    if (typeof run !== "function") {
-      throw new TypeError(`${name} needs a function, got ${describeValue(run)}`);
-    }
-    this.#outputs.push({
-      id: this.#outputs.length,
-      name,
-      stream: stream as DStream<unknown>,
-      run: run as (rdd: RDD<unknown>, time: Time) => void | Promise<void>,
-    });
-  }
-
-  reportError(error: Error): void {
+  #reportError(error: Error): void {
     // The message already describes the cause (BatchError and receiver errors include it).
-    this.logger.error(error.message);
-    this.#error = error;
-    for (const waiter of this.#terminationWaiters) waiter.reject(error);
-    this.#terminationWaiters.clear();
-  }
-
-  reportReceiverError(stream: DStream<unknown>, message: string, error?: unknown): void {
-    this.logger.warn(`${stream.name}: ${message}${error === undefined ? "" : ` (${describeError(error)})`}`);
-    const receiverInfo = {
-      streamId: stream.id,
-      name: stream.name,
-      active: this.#state === "ACTIVE",
-      lastErrorMessage: message,
-      lastError: error === undefined ? "" : describeError(error),
-      lastErrorTime: this.clock.now(),
-    };
-    this.#post((l) => l.onReceiverError?.({ receiverInfo }));
-  }
-
-  reportBatchMetrics(stream: DStream<unknown>, time: Time, counts: Readonly<Record<string, number>>): void {
-    this.#scheduler?.addMetrics(stream.name, time, counts);
-  }
-
-  reportReceiverState(stream: DStream<unknown>, active: boolean): void {
-    const receiverInfo = { streamId: stream.id, name: stream.name, active, lastErrorMessage: "", lastError: "", lastErrorTime: -1 };
-    this.#post((l) => (active ? l.onReceiverStarted?.({ receiverInfo }) : l.onReceiverStopped?.({ receiverInfo })));
+    this.#logger.error(error.message);
+    this.#termination.fail(error);
   }
 
   #post(event: (listener: StreamingListener) => void): void {
@@ -247,7 +204,7 @@ export class StreamingContext implements StreamingGraph {
       try {
         event(listener);
       } catch (error) {
-        this.logger.error("A StreamingListener threw; it is kept, and the job goes on", error);
+        this.#logger.error("A StreamingListener threw; it is kept, and the job goes on", error);
       }
     }
   }
@@ -260,16 +217,16 @@ export class StreamingContext implements StreamingGraph {
    * A stream fed from a list of batches, one per batch time (or all at once with
    * `oneAtATime: false`); for tests and demos. Add more while running with `enqueue`.
    */
-  queueStream<A>(batches: ReadonlyArray<ReadonlyArray<A> | RDD<A>>, options: QueueStreamOptions<A> = {}): QueueInputDStream<A> {
-    return new QueueInputDStream(this, batches, options);
+  queueStream<A>(batches: ReadonlyArray<ReadonlyArray<A> | RDD<A>>, options: QueueStreamOptions<A> = {}): QueueDStream<A> {
+    return new QueueInputDStream(this.#graph, batches, options);
   }
 
   /**
    * Lines of UTF-8 text from a TCP server, read by a receiver that reconnects with
    * back-off when the server is down or closes the connection.
    */
-  socketTextStream(hostname: string, port: number, options: SocketTextStreamOptions = {}): SocketTextInputDStream {
-    return new SocketTextInputDStream(this, hostname, port, { ...this.#receiverDefaults, ...options });
+  socketTextStream(hostname: string, port: number, options: SocketTextStreamOptions = {}): SocketTextDStream {
+    return new SocketTextInputDStream(this.#graph, hostname, port, { ...this.#graph.receiverDefaults, ...options });
   }
 
   /**
@@ -278,8 +235,8 @@ export class StreamingContext implements StreamingGraph {
    * each batch takes and what waits (defaults: the context's `receiverMaxRate` and
    * `receiverMaxBufferedRecords`).
    */
-  receiverStream<T>(receiver: Receiver<T>, options: ReceiverOptions = {}): ReceiverInputDStream<T> {
-    return new ReceiverInputDStream(this, receiver, { ...this.#receiverDefaults, ...options });
+  receiverStream<T>(receiver: Receiver<T>, options: ReceiverOptions = {}): ReceiverDStream<T> {
+    return new ReceiverInputDStream(this.#graph, receiver, { ...this.#graph.receiverDefaults, ...options });
   }
 
   /**
@@ -287,8 +244,8 @@ export class StreamingContext implements StreamingGraph {
    * exist), each file read once, in the batch in which it appears. Names starting with
    * `.` or `_` are ignored: write files elsewhere and rename them in. See `fileStream`.
    */
-  textFileStream(directory: string | URL, options: FileStreamOptions = {}): FileInputDStream<string> {
-    return new FileInputDStream(this, directory, textLines, options, "textFileStream");
+  textFileStream(directory: string | URL, options: FileStreamOptions = {}): FileDStream<string> {
+    return new FileInputDStream(this.#graph, directory, textLines, options, "textFileStream");
   }
 
   /**
@@ -297,20 +254,37 @@ export class StreamingContext implements StreamingGraph {
    * there are skipped unless `newFilesOnly` is `false`; `filter` chooses among the rest.
    * `format` reads a file's bytes (default: UTF-8 lines).
    */
-  fileStream(directory: string | URL, options?: FileStreamOptions): FileInputDStream<string>;
-  fileStream<A>(directory: string | URL, options: FileStreamOptions & { readonly format: FileFormat<A> }): FileInputDStream<A>;
-  fileStream<A>(directory: string | URL, options: FileStreamOptions & { readonly format?: FileFormat<A> } = {}): FileInputDStream<A | string> {
+  fileStream(directory: string | URL, options?: FileStreamOptions): FileDStream<string>;
+  fileStream<A>(directory: string | URL, options: FileStreamOptions & { readonly format: FileFormat<A> }): FileDStream<A>;
+  fileStream<A>(directory: string | URL, options: FileStreamOptions & { readonly format?: FileFormat<A> } = {}): FileDStream<A | string> {
     const { format, ...rest } = options ?? {};
-    return new FileInputDStream<A | string>(this, directory, format ?? textLines, rest, "fileStream");
+    return new FileInputDStream<A | string>(this.#graph, directory, format ?? textLines, rest, "fileStream");
   }
 
   /**
    * The fixed-length records (`recordLength` bytes each, as `Uint8Array`s) of the files
    * that appear in `directory`; a file whose size is not a multiple is reported.
    */
-  binaryRecordsStream(directory: string | URL, recordLength: number, options: FileStreamOptions = {}): FileInputDStream<Uint8Array> {
+  binaryRecordsStream(directory: string | URL, recordLength: number, options: FileStreamOptions = {}): FileDStream<Uint8Array> {
     const format = fixedLength(recordLength, "binaryRecordsStream");
-    return new FileInputDStream(this, directory, format, options, "binaryRecordsStream");
+    return new FileInputDStream(this.#graph, directory, format, options, "binaryRecordsStream");
+  }
+
+  // -------------------------------------------------------------------------------------
+  // several streams
+  // -------------------------------------------------------------------------------------
+
+  /** The records of every stream, batch by batch (Spark's `StreamingContext.union`). */
+  union<A>(streams: ReadonlyArray<DStream<A>>): DStream<A> {
+    return unionAll(streams);
+  }
+
+  /**
+   * Runs `f` on the RDDs of every stream at each batch time and uses the RDD it returns
+   * (Spark's `StreamingContext.transform`).
+   */
+  transform<B>(streams: ReadonlyArray<DStream<unknown>>, f: (rdds: ReadonlyArray<RDD<unknown>>, time: Time) => RDD<B>): DStream<B> {
+    return transformAll(streams, f);
   }
 
   // -------------------------------------------------------------------------------------
@@ -329,7 +303,7 @@ export class StreamingContext implements StreamingGraph {
     if (this.#rememberDuration !== undefined) {
       throw new Error(`Remember duration already set as ${this.#rememberDuration}. Cannot set it again.`);
     }
-    this.assertBuildable();
+    this.#graph.assertBuildable();
     this.#rememberDuration = duration;
   }
 
@@ -344,7 +318,7 @@ export class StreamingContext implements StreamingGraph {
   /** Starts receiving and processing. Batches fall at multiples of the batch interval. */
   start(): void {
     if (this.#state === "ACTIVE") {
-      this.logger.warn("StreamingContext has already been started");
+      this.#logger.warn("StreamingContext has already been started");
       return;
     }
     if (this.#state === "STOPPED") {
@@ -355,33 +329,34 @@ export class StreamingContext implements StreamingGraph {
         `Only one StreamingContext may be started in this process. Currently running StreamingContext was started at ${activeContext.#startedAt?.toISOString()}: stop it first, or reuse it with StreamingContext.getActiveOrCreate()`,
       );
     }
+    const graph = this.#graph;
     try {
       if (this.sparkContext.isStopped) {
         throw new Error("Cannot start a StreamingContext whose SparkContext was stopped: create a new SparkContext and StreamingContext");
       }
-      if (this.#outputs.length === 0) {
+      if (graph.outputs.length === 0) {
         throw new Error("No output operations registered, so nothing to execute: add an output such as pprint() or foreachRDD() before start()");
       }
       const now = this.clock.now();
       const batch = this.batchDuration.milliseconds;
       const zeroTime = new Time(Math.floor(now / batch) * batch);
-      const nodes = this.#prepareGraph(zeroTime);
+      const nodes = prepareGraph(graph.outputs, graph.inputs, zeroTime, this.#rememberDuration);
       const listeners = this.#listeners;
       const scheduler = new JobScheduler({
         clock: this.clock,
         batchDuration: this.batchDuration,
-        logger: this.logger,
-        inputs: this.#inputs,
-        outputs: this.#outputs,
+        logger: this.#logger,
+        inputs: graph.inputs,
+        outputs: graph.outputs,
         get listening() {
           return listeners.size > 0;
         },
         post: (event) => this.#post(event),
-        reportError: (error) => this.reportError(error),
+        reportError: (error) => this.#reportError(error),
       }, nodes);
       this.#scheduler = scheduler;
       if (isManualClock(this.clock)) this.#releaseClock = this.clock.drive(scheduler);
-      for (const input of this.#inputs) input.start();
+      for (const input of graph.inputs) input.start();
       scheduler.start(zeroTime);
     } catch (error) {
       this.#state = "STOPPED";
@@ -395,96 +370,65 @@ export class StreamingContext implements StreamingGraph {
     this.#post((l) => l.onStreamingStarted?.({ time }));
   }
 
-  /** Sets zero times and remember durations; decides which nodes keep their RDDs. */
-  #prepareGraph(zeroTime: Time): ReadonlyArray<DStream<unknown>> {
-    const consumers = new Map<DStream<unknown>, number>();
-    const visited = new Set<DStream<unknown>>();
-    const visit = (node: DStream<unknown>) => {
-      if (visited.has(node)) return;
-      visited.add(node);
-      for (const parent of node.parents) {
-        consumers.set(parent, (consumers.get(parent) ?? 0) + 1);
-        visit(parent);
-      }
-    };
-    for (const output of this.#outputs) {
-      consumers.set(output.stream, (consumers.get(output.stream) ?? 0) + 1);
-      visit(output.stream);
-      output.stream.initialize(zeroTime);
-      output.stream.rememberAtLeast(this.#rememberDuration ?? output.stream.slideDuration);
-    }
-    for (const node of visited) {
-      const remember = node.rememberDuration;
-      const rereadLater = remember !== undefined && remember.milliseconds > node.slideDuration.milliseconds;
-      if ((consumers.get(node) ?? 0) > 1 || rereadLater) node.cacheGeneratedRDDs();
-    }
-    for (const input of this.#inputs) visited.add(input);
-    return [...visited];
-  }
-
   /**
    * Stops the context: no more batches. Callable many times. The state is STOPPED as
-   * soon as this returns; the promise resolves once every input and batch has ended.
-   * Call it from an output or a listener without awaiting it there: the batch running
-   * the call is one of those the promise waits for.
+   * soon as this returns, and another context may start; the promise resolves once every
+   * input and batch has ended. Call it from an output or a listener without awaiting it
+   * there: the batch running the call is one of those the promise waits for.
    */
   stop(options: StopOptions = {}): Promise<void> {
     const { stopSparkContext = true, stopGracefully = false } = options;
     if (this.#state === "INITIALIZED") {
-      this.logger.warn("StreamingContext has not been started yet");
+      this.#logger.warn("StreamingContext has not been started yet");
       this.#state = "STOPPED";
     } else if (this.#state === "STOPPED") {
-      this.logger.warn("StreamingContext has already been stopped");
+      this.#logger.warn("StreamingContext has already been stopped");
     } else {
       this.#state = "STOPPED";
+      if (activeContext === this) activeContext = undefined;
       this.#stopping = this.#shutDown(stopGracefully);
     }
     if (stopSparkContext) this.sparkContext.stop();
-    return this.#stopping ?? (this.#resolveWaiters(), Promise.resolve());
+    return this.#stopping ?? (this.#termination.resolveAll(), Promise.resolve());
   }
 
   async #shutDown(graceful: boolean): Promise<void> {
     const scheduler = this.#scheduler;
+    const inputs = this.#graph.inputs;
     try {
       if (graceful) {
-        await Promise.all(this.#inputs.map((input) => input.stop()));
+        await Promise.all(inputs.map((input) => input.stop()));
         await scheduler?.stop(true, 10 * this.batchDuration.milliseconds);
       } else {
         await scheduler?.stop(false, 0);
-        await Promise.all(this.#inputs.map((input) => input.stop()));
+        await Promise.all(inputs.map((input) => input.stop()));
       }
     } finally {
       this.#releaseClock?.();
       if (activeContext === this) activeContext = undefined;
-      this.#resolveWaiters();
+      this.#termination.resolveAll();
     }
   }
 
-  #resolveWaiters(): void {
-    for (const waiter of this.#terminationWaiters) waiter.resolve();
-    this.#terminationWaiters.clear();
-  }
-
-  /** Resolves when the context stops; rejects with the first error reported after the call. */
-  awaitTermination(): Promise<void> {
-    if (this.#error !== undefined) return Promise.reject(this.#error);
+  /**
+   * Resolves when the context stops; rejects with the first error reported after the
+   * call (or the latest one reported before it). With a timeout (a `Duration` or
+   * milliseconds), also resolves once that much time has passed, as PySpark's
+   * `awaitTermination(timeout)` returns.
+   */
+  awaitTermination(timeout?: Duration | number): Promise<void> {
+    if (timeout !== undefined) return this.awaitTerminationOrTimeout(timeout).then(() => {});
+    const error = this.#termination.error;
+    if (error !== undefined) return Promise.reject(error);
     if (this.#state === "STOPPED" && this.#stopping === undefined) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#terminationWaiters.add({ resolve, reject });
-      if (this.#state === "STOPPED") void this.#stopping?.then(() => this.#resolveWaiters());
-    });
+    const ended = this.#termination.wait();
+    if (this.#state === "STOPPED") void this.#stopping?.then(() => this.#termination.resolveAll());
+    return ended;
   }
 
-  /** `true` if the context stopped within `timeoutMs` milliseconds, `false` if not. */
-  awaitTerminationOrTimeout(timeoutMs: number): Promise<boolean> {
-    if (typeof timeoutMs !== "number" || !(timeoutMs >= 0)) {
-      throw new RangeError(`awaitTerminationOrTimeout's timeoutMs must be a non-negative number, got ${describeValue(timeoutMs)}`);
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    return Promise.race([this.awaitTermination().then(() => true), timedOut]).finally(() => clearTimeout(timer));
+  /** `true` if the context stopped within `timeout` (a `Duration` or milliseconds), `false` if not. */
+  awaitTerminationOrTimeout(timeout: Duration | number): Promise<boolean> {
+    const ms = timeoutMilliseconds(timeout, "awaitTerminationOrTimeout");
+    return Termination.withTimeout(this.awaitTermination(), ms);
   }
 }
-

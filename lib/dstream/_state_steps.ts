@@ -1,7 +1,6 @@
 /**
  * Private machinery of the stateful operations (`updateStateByKey`, `mapWithState`):
- * the by-value key table their state maps are keyed by, and the ordered, lazy queue of
- * per-batch state steps.
+ * the ordered, lazy queue of per-batch state steps.
  *
  * A stateful node keeps one state map. Each batch adds one step that advances that map
  * from the previous batch to this one. Steps run lazily, when an output first reads the
@@ -13,43 +12,7 @@
  * @module
  */
 import { RDD } from "../rdd/rdd.ts";
-import { encodeKey } from "../rdd/keys.ts";
 import type { Time } from "../time/duration.ts";
-
-// -------------------------------------------------------------------------------------
-// keys compared by value
-// -------------------------------------------------------------------------------------
-
-/**
- * Maps each structured key (tuple, plain object, date…) to the first key seen with the
- * same content, so a plain `Map` keyed by canonical keys groups keys by value; primitive
- * keys pass through. Unlike the RDD layer's per-batch interner it lives as long as the
- * state, so keys are released when their state is removed.
- */
-export class StateKeys {
-  readonly #byContent = new Map<string, object>();
-
-  /** The canonical key for `key`; a new structured key is recorded in `created`. */
-  canonical<K>(key: K, created: unknown[]): K {
-    if (typeof key !== "object" || key === null) return key;
-    const content = encodeKey(key);
-    const seen = this.#byContent.get(content);
-    if (seen !== undefined) return seen as K;
-    this.#byContent.set(content, key);
-    created.push(key);
-    return key;
-  }
-
-  /** Forgets a canonical key that no state uses any more. */
-  release(key: unknown): void {
-    if (typeof key === "object" && key !== null) this.#byContent.delete(encodeKey(key));
-  }
-
-  /** How many structured keys are recorded (for tests of the clean-up). */
-  get size(): number {
-    return this.#byContent.size;
-  }
-}
 
 // -------------------------------------------------------------------------------------
 // ordered lazy steps

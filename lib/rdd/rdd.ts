@@ -9,7 +9,7 @@
  * @module
  */
 import { none, type Option, some } from "fp-ts/lib/Option.js";
-import { KeyInterner } from "./keys.ts";
+import { KeyMap } from "./_keys.ts";
 import { userFunctionError } from "./user_function_error.ts";
 
 /** Pushes every record of one partition to `emit`, in order. */
@@ -342,23 +342,16 @@ export class RDD<A> {
   ): RDD<readonly [K, V]> {
     checkPartitionCount(numPartitions, "reduceByKey's numPartitions");
     return RDD.#shuffled(numPartitions, () => {
-      const table = new Map<K, V>();
-      const interner = new KeyInterner();
-      this.#forEachRecord((kv) => {
-        let k = kv[0];
-        if (typeof k === "object" && k !== null) k = interner.canonical(k);
-        const old = table.get(k);
-        if (old !== undefined || table.has(k)) {
-          let merged: V;
-          try {
-            merged = f(old as V, kv[1]);
-          } catch (error) {
-            throw userFunctionError(label, error);
-          }
-          table.set(k, merged);
-        } else table.set(k, kv[1]);
-      });
-      return Array.from(table);
+      const table = new KeyMap<K, V>();
+      const combine = (a: V, b: V): V => {
+        try {
+          return f(a, b);
+        } catch (error) {
+          throw userFunctionError(label, error);
+        }
+      };
+      this.#forEachRecord((kv) => table.merge(kv[0], kv[1], combine));
+      return table.entries();
     });
   }
 
@@ -374,20 +367,28 @@ export class RDD<A> {
     checkPartitionCount(numPartitions, "combineByKey's numPartitions");
     // One process sees every value, so combiners never need merging here.
     return RDD.#shuffled(numPartitions, () => {
-      const table = new Map<K, C>();
-      const interner = new KeyInterner();
-      this.#forEachRecord((kv) => {
-        const k = interner.canonical(kv[0]);
-        const old = table.get(k);
-        let combined: C;
+      const table = new KeyMap<K, C>();
+      let value: V;
+      const create = (): C => {
         try {
-          combined = old !== undefined || table.has(k) ? mergeValue(old as C, kv[1]) : createCombiner(kv[1]);
+          return createCombiner(value);
         } catch (error) {
           throw userFunctionError(label, error);
         }
-        table.set(k, combined);
+      };
+      const merge = (c: C): C => {
+        try {
+          return mergeValue(c, value);
+        } catch (error) {
+          throw userFunctionError(label, error);
+        }
+      };
+      this.#forEachRecord((kv) => {
+        value = kv[1];
+        const k = kv[0];
+        if (!table.update(k, merge)) table.set(k, create());
       });
-      return Array.from(table);
+      return table.entries();
     });
   }
 
@@ -412,17 +413,11 @@ export class RDD<A> {
   ): RDD<readonly [K, readonly [ReadonlyArray<V>, ReadonlyArray<W>]]> {
     checkPartitionCount(numPartitions, "cogroup's numPartitions");
     return RDD.#shuffled(numPartitions, () => {
-      const table = new Map<K, [V[], W[]]>();
-      const interner = new KeyInterner();
-      const groupOf = (key: K): [V[], W[]] => {
-        const k = interner.canonical(key);
-        let group = table.get(k);
-        if (group === undefined) table.set(k, group = [[], []]);
-        return group;
-      };
-      this.#forEachRecord((kv) => groupOf(kv[0])[0].push(kv[1]));
-      other.#forEachRecord((kw) => groupOf(kw[0])[1].push(kw[1]));
-      return Array.from(table);
+      const table = new KeyMap<K, [V[], W[]]>();
+      const newGroup = (): [V[], W[]] => [[], []];
+      this.#forEachRecord((kv) => table.getOrInsert(kv[0], newGroup)[0].push(kv[1]));
+      other.#forEachRecord((kw) => table.getOrInsert(kw[0], newGroup)[1].push(kw[1]));
+      return table.entries();
     });
   }
 
@@ -470,6 +465,16 @@ export class RDD<A> {
     const out: A[] = [];
     this.#forEachRecord((a) => out.push(a));
     return out;
+  }
+
+  /**
+   * The pairs as a `Map` (Spark's `collectAsMap`): for a key that occurs more than once
+   * (keys compared by value), the last pair wins; the map's key is the first one seen.
+   */
+  collectAsMap<K, V>(this: RDD<readonly [K, V]>): Map<K, V> {
+    const table = new KeyMap<K, V>();
+    this.#forEachRecord((kv) => table.set(kv[0], kv[1]));
+    return new Map(table.entries());
   }
 
   /** The records of each partition. */

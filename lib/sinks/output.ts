@@ -7,6 +7,9 @@
 import type { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
 import type { DStream } from "../dstream/dstream.ts";
+import { nodeOf } from "../dstream/_node.ts";
+import { dual } from "../dstream/_dual.ts";
+import { describeValue } from "../_describe.ts";
 import { formatRecord } from "./format.ts";
 
 /**
@@ -21,9 +24,22 @@ import { formatRecord } from "./format.ts";
  * @category outputs
  * @since 0.1.0
  */
-export const foreachRDD =
-  <A>(f: (rdd: RDD<A>, time: Time) => void | Promise<void>) => (self: DStream<A>): void =>
-    self.context.registerOutput(self, "foreachRDD", f);
+export const foreachRDD: {
+  <A>(f: (rdd: RDD<A>, time: Time) => void | Promise<void>): (self: DStream<A>) => void;
+  <A>(self: DStream<A>, f: (rdd: RDD<A>, time: Time) => void | Promise<void>): void;
+} = dual(
+  <A>(self: DStream<A>, f: (rdd: RDD<A>, time: Time) => void | Promise<void>): void => {
+    checkOutputFunction(f);
+    const node = nodeOf(self, "foreachRDD");
+    node.context.registerOutput(node, "foreachRDD", f);
+  },
+  undefined,
+  (f: unknown) => checkOutputFunction(f),
+);
+
+const checkOutputFunction = (f: unknown): void => {
+  if (typeof f !== "function") throw new TypeError(`foreachRDD needs a function (rdd, time) => …, got ${describeValue(f)}`);
+};
 
 /**
  * Options for {@link pprint}.
@@ -66,10 +82,22 @@ export const formatBatch = <A>(records: ReadonlyArray<A>, time: Time, num: numbe
  * @category outputs
  * @since 0.1.0
  */
-export const pprint = (num = 10, options: PprintOptions = {}) => <A>(self: DStream<A>): void => {
-  if (!Number.isSafeInteger(num) || num < 0) {
-    throw new RangeError(`pprint's num must be a non-negative whole number of records, got ${String(num)}`);
+export const pprint: {
+  (num?: number, options?: PprintOptions): <A>(self: DStream<A>) => void;
+  <A>(self: DStream<A>, num?: number, options?: PprintOptions): void;
+} = dual(
+  <A>(self: DStream<A>, num = 10, options: PprintOptions = {}): void => {
+    checkNum(num);
+    const print = options.print ?? ((block: string) => console.log(block));
+    const node = nodeOf(self, "pprint");
+    node.context.registerOutput(node, "pprint", (rdd, time) => print(formatBatch(rdd.take(num + 1), time, num)));
+  },
+  undefined,
+  (num: unknown = 10) => checkNum(num),
+);
+
+const checkNum = (num: unknown): void => {
+  if (typeof num !== "number" || !Number.isSafeInteger(num) || num < 0) {
+    throw new RangeError(`pprint's num must be a non-negative whole number of records, got ${describeValue(num)}`);
   }
-  const print = options.print ?? ((block: string) => console.log(block));
-  self.context.registerOutput(self, "pprint", (rdd, time) => print(formatBatch(rdd.take(num + 1), time, num)));
 };

@@ -8,6 +8,8 @@ import { basename, dirname, join } from "node:path";
 import type { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
 import type { DStream } from "../dstream/dstream.ts";
+import { nodeOf } from "../dstream/_node.ts";
+import { dual } from "../dstream/_dual.ts";
 import { formatRecord } from "./format.ts";
 
 /**
@@ -90,13 +92,24 @@ const writeTextFolder = async <A>(rdd: RDD<A>, path: string): Promise<void> => {
  * @category outputs
  * @since 0.1.0
  */
-export const saveAsTextFiles = (prefix: string, suffix?: string): <A>(self: DStream<A>) => void => {
+export const saveAsTextFiles: {
+  (prefix: string, suffix?: string): <A>(self: DStream<A>) => void;
+  <A>(self: DStream<A>, prefix: string, suffix?: string): void;
+} = dual(
+  <A>(self: DStream<A>, prefix: string, suffix?: string): void => {
+    checkNames(prefix, suffix);
+    const node = nodeOf(self, "saveAsTextFiles");
+    node.context.registerOutput(node, "saveAsTextFiles", (rdd, time) => writeTextFolder(rdd, rddToFileName(prefix, suffix, time)));
+  },
+  undefined,
+  (prefix: unknown, suffix: unknown) => checkNames(prefix, suffix),
+);
+
+const checkNames = (prefix: unknown, suffix: unknown): void => {
   if (typeof prefix !== "string") {
     throw new TypeError(`saveAsTextFiles's prefix must be a string (a path such as "out/counts"), got ${typeof prefix}`);
   }
   if (suffix !== undefined && typeof suffix !== "string") {
     throw new TypeError(`saveAsTextFiles's suffix must be a string such as "txt", got ${typeof suffix}`);
   }
-  return <A>(self: DStream<A>): void =>
-    self.context.registerOutput(self, "saveAsTextFiles", (rdd, time) => writeTextFolder(rdd, rddToFileName(prefix, suffix, time)));
 };

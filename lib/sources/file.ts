@@ -33,8 +33,9 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RDD } from "../rdd/rdd.ts";
 import { Duration, type Time } from "../time/duration.ts";
-import { InputDStream } from "../dstream/input.ts";
-import type { StreamingGraph } from "../dstream/graph.ts";
+import { InputDStream } from "../dstream/_input.ts";
+import type { StreamingGraph } from "../dstream/_graph.ts";
+import type { DStream } from "../dstream/dstream.ts";
 import { LineSplitter } from "./line_splitter.ts";
 
 /**
@@ -92,7 +93,7 @@ export const fixedLengthRecords = (recordLength: number): FileFormat<Uint8Array>
 /**
  * {@link fixedLengthRecords}, with errors naming `where` (e.g. `binaryRecordsStream`).
  *
- * @category inputs
+ * @category spi
  * @since 0.1.0
  */
 export const fixedLength = (recordLength: number, where: string): FileFormat<Uint8Array> => {
@@ -171,12 +172,23 @@ const checkDirectory = (directory: unknown, where: string): string => {
 };
 
 /**
- * A stream of the records of the files that appear in a directory.
+ * The stream of a directory's new files (`ssc.textFileStream`, `ssc.fileStream`,
+ * `ssc.binaryRecordsStream`).
  *
  * @category inputs
- * @since 0.1.0
+ * @since 0.2.0
  */
-export class FileInputDStream<A> extends InputDStream<A> {
+export interface FileDStream<A> extends DStream<A> {
+  /** The absolute path of the watched directory. */
+  readonly directory: string;
+  readonly format: FileFormat<A>;
+  readonly newFilesOnly: boolean;
+  /** How long selected files are remembered: `minRememberDuration` rounded up to whole batches. */
+  readonly durationToRemember: Duration;
+}
+
+/** A stream of the records of the files that appear in a directory (Spark's FileInputDStream). */
+export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<A> {
   /** The absolute path of the watched directory. */
   readonly directory: string;
   readonly format: FileFormat<A>;

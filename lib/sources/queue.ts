@@ -6,8 +6,9 @@
  */
 import { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
-import { InputDStream } from "../dstream/input.ts";
-import type { StreamingGraph } from "../dstream/graph.ts";
+import { InputDStream } from "../dstream/_input.ts";
+import type { StreamingGraph } from "../dstream/_graph.ts";
+import type { DStream } from "../dstream/dstream.ts";
 
 /**
  * Options for `queueStream`.
@@ -30,12 +31,21 @@ const checkBatch = <A>(batch: unknown, where: string): ReadonlyArray<A> | RDD<A>
 };
 
 /**
- * A queue of batches; `enqueue` adds more while the context runs.
+ * The stream `ssc.queueStream(batches)` returns: `enqueue` adds batches while the
+ * context runs.
  *
  * @category inputs
- * @since 0.1.0
+ * @since 0.2.0
  */
-export class QueueInputDStream<A> extends InputDStream<A> {
+export interface QueueDStream<A> extends DStream<A> {
+  /** Adds batches at the end of the queue; allowed while the context runs. */
+  enqueue(...batches: ReadonlyArray<ReadonlyArray<A> | RDD<A>>): void;
+  /** How many batches wait in the queue. */
+  readonly size: number;
+}
+
+/** A queue of batches (Spark's QueueInputDStream). */
+export class QueueInputDStream<A> extends InputDStream<A> implements QueueDStream<A> {
   #queue: Array<ReadonlyArray<A> | RDD<A>>;
   /** Where the queue starts in `#queue`: taking a batch moves this, not the array. */
   #head = 0;

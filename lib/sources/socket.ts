@@ -8,9 +8,11 @@
  */
 import { createConnection, isIP, type Socket } from "node:net";
 import { Duration } from "../time/duration.ts";
-import type { StreamingGraph } from "../dstream/graph.ts";
+import type { StreamingGraph } from "../dstream/_graph.ts";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "./line_splitter.ts";
-import { logInfo, Receiver, ReceiverInputDStream, type ReceiverOptions, reportToContext, restartQuietly } from "./receiver.ts";
+import { Receiver, type ReceiverDStream, type ReceiverOptions } from "./receiver.ts";
+import { logInfo, reportToContext, restartQuietly } from "./_supervisor.ts";
+import { ReceiverInputDStream } from "./_receiver_stream.ts";
 
 /**
  * Options for `socketTextStream`: the receiver options (`maxRate`,
@@ -72,7 +74,7 @@ const errorCode = (error: unknown): string | undefined =>
  * whole; invalid UTF-8 is decoded with U+FFFD and reported; a final line without a
  * terminator is delivered when the connection ends.
  *
- * @category inputs
+ * @category spi
  * @since 0.1.0
  */
 export class SocketReceiver extends Receiver<string> {
@@ -184,12 +186,18 @@ export class SocketReceiver extends Receiver<string> {
 }
 
 /**
- * The stream of a {@link SocketReceiver}: `ssc.socketTextStream(hostname, port)`.
+ * The stream `ssc.socketTextStream(hostname, port)` returns.
  *
  * @category inputs
- * @since 0.1.0
+ * @since 0.2.0
  */
-export class SocketTextInputDStream extends ReceiverInputDStream<string> {
+export interface SocketTextDStream extends ReceiverDStream<string> {
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** The stream of a {@link SocketReceiver}. */
+export class SocketTextInputDStream extends ReceiverInputDStream<string> implements SocketTextDStream {
   readonly hostname: string;
   readonly port: number;
 

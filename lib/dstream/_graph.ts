@@ -7,8 +7,8 @@
 import type { Clock } from "../time/clock.ts";
 import type { Duration, Time } from "../time/duration.ts";
 import type { RDD } from "../rdd/rdd.ts";
-import type { DStream } from "./dstream.ts";
-import type { InputDStream } from "./input.ts";
+import type { DStreamNode } from "./_node.ts";
+import type { InputDStream } from "./_input.ts";
 
 /**
  * Something a receiver or a source tells the context: printed as a warning and
@@ -40,18 +40,18 @@ export interface StreamingGraph {
   /** A fresh id for a new stream: creation order, starting at 0. */
   nextStreamId(): number;
   /** Reserves a user-given stream name; throws when another stream of the context has it. */
-  claimStreamName(name: string, stream: DStream<unknown>): void;
+  claimStreamName(name: string, stream: DStreamNode<unknown>): void;
   registerInput(stream: InputDStream<unknown>): void;
-  registerOutput<A>(stream: DStream<A>, name: string, run: (rdd: RDD<A>, time: Time) => void | Promise<void>): void;
+  registerOutput<A>(stream: DStreamNode<A>, name: string, run: (rdd: RDD<A>, time: Time) => void | Promise<void>): void;
   /** Reports an error without stopping the context: `awaitTermination()` rejects with it. */
   reportError(error: Error): void;
   /** Reports a receiver's trouble (a lost connection, a restart) to listeners and the log. */
-  reportReceiverError(stream: DStream<unknown>, message: string, error?: unknown): void;
+  reportReceiverError(stream: DStreamNode<unknown>, message: string, error?: unknown): void;
   /** Tells listeners a receiver started (`onReceiverStarted`) or stopped (`onReceiverStopped`), e.g. around a restart. */
-  reportReceiverState?(stream: DStream<unknown>, active: boolean): void;
+  reportReceiverState?(stream: DStreamNode<unknown>, active: boolean): void;
   /**
    * Adds `counts` to what `stream` reports for the batch at `time` (summed when reported
    * several times); listeners find them in `BatchInfo.metrics` under the stream's name.
    */
-  reportBatchMetrics(stream: DStream<unknown>, time: Time, counts: Readonly<Record<string, number>>): void;
+  reportBatchMetrics(stream: DStreamNode<unknown>, time: Time, counts: Readonly<Record<string, number>>): void;
 }

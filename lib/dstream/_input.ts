@@ -7,8 +7,8 @@
  */
 import { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
-import { DStream } from "./dstream.ts";
-import type { StreamingGraph } from "./graph.ts";
+import { DStreamNode } from "./_node.ts";
+import type { StreamingGraph } from "./_graph.ts";
 
 /**
  * A stream fed from outside the pipeline.
@@ -16,7 +16,7 @@ import type { StreamingGraph } from "./graph.ts";
  * @category model
  * @since 0.1.0
  */
-export abstract class InputDStream<A> extends DStream<A> {
+export abstract class InputDStream<A> extends DStreamNode<A> {
   readonly #allocated = new Map<number, RDD<A>>();
   readonly #counts = new Map<number, number>();
 

@@ -1,0 +1,229 @@
+/**
+ * The node classes behind every {@link DStream}: memoized per batch time, remembered as
+ * long as a window or `slice` may need, cleared after each batch. Internal: users see
+ * the `DStream` interface; authors of sources and sinks reach these through
+ * `dstreams/spi`.
+ *
+ * @module
+ */
+import type { Duration } from "../time/duration.ts";
+import { Time } from "../time/duration.ts";
+import type { RDD } from "../rdd/rdd.ts";
+import { describeValue } from "../_describe.ts";
+import type { StreamingGraph } from "./_graph.ts";
+import { type DStream, DStreamTypeId, type DStreamVariance } from "./dstream.ts";
+import { type Pipeable, pipeArguments } from "./pipeable.ts";
+
+const variance: DStreamVariance<never> = { _A: (_: never) => _ };
+
+/**
+ * A lineage node: a stream's RDD at each batch time, computed at most once.
+ *
+ * @category spi
+ * @since 0.2.0
+ */
+export abstract class DStreamNode<A> implements DStream<A> {
+  /** The context this stream belongs to. */
+  readonly context: StreamingGraph;
+  /** Creation order within the context. */
+  readonly id: number;
+  /** What kind of node this is (`"map"`, `"socketTextStream"`, …). */
+  readonly kind: string;
+  /** The streams this one reads. */
+  readonly parents: ReadonlyArray<DStreamNode<unknown>>;
+  /** The interval between this stream's RDDs. */
+  readonly slideDuration: Duration;
+
+  #zeroTime: Time | undefined;
+  #rememberDuration: Duration | undefined;
+  #cacheRDDs = false;
+  #userName: string | undefined;
+  readonly #generated = new Map<number, RDD<A>>();
+
+  constructor(context: StreamingGraph, kind: string, parents: ReadonlyArray<DStreamNode<unknown>>, slideDuration: Duration) {
+    context.assertBuildable();
+    for (const parent of parents) {
+      if (parent.context !== context) {
+        throw new Error(
+          `Cannot build ${kind} from streams of two different StreamingContexts: create every stream of a pipeline from one context`,
+        );
+      }
+    }
+    this.context = context;
+    this.kind = kind;
+    this.parents = parents;
+    this.slideDuration = slideDuration;
+    this.id = context.nextStreamId();
+  }
+
+  /** A stable name: the one given with `named`, else kind and creation order, e.g. `"map-3"`. */
+  get name(): string {
+    return this.#userName ?? `${this.kind}-${this.id}`;
+  }
+
+  /** True once the stream was given a name with `named`. */
+  get hasUserName(): boolean {
+    return this.#userName !== undefined;
+  }
+
+  /** Gives this stream its name (see the `named` combinator). */
+  setName(name: string): this {
+    if (typeof name !== "string" || !/^[A-Za-z0-9_.:-]+$/.test(name)) {
+      throw new TypeError(
+        `A stream's name must be letters, digits, "_", ".", ":" or "-", got ${JSON.stringify(name) ?? typeof name}: e.g. named("word-counts")`,
+      );
+    }
+    if (this.#userName === name) return this;
+    if (this.#userName !== undefined) {
+      throw new Error(`Stream ${JSON.stringify(this.#userName)} is already named: a stream has one name, used by metrics and checkpoints`);
+    }
+    this.context.assertBuildable();
+    this.context.claimStreamName(name, this as DStreamNode<unknown>);
+    this.#userName = name;
+    return this;
+  }
+
+  toString(): string {
+    return this.name;
+  }
+
+  cache(): this {
+    this.context.assertBuildable();
+    this.#cacheRDDs = true;
+    return this;
+  }
+
+  persist(): this {
+    return this.cache();
+  }
+
+  /** Computes this node's RDD at a valid `time`; `undefined` when there is none. */
+  protected abstract compute(time: Time): RDD<A> | undefined;
+
+  /** The time before the first batch, once the context has started. */
+  get zeroTime(): Time | undefined {
+    return this.#zeroTime;
+  }
+
+  /** How long this node keeps the RDDs it generated, once the context has started. */
+  get rememberDuration(): Duration | undefined {
+    return this.#rememberDuration;
+  }
+
+  /** True at times this stream produces an RDD: after start, on its slide. */
+  isTimeValid(time: Time): boolean {
+    const zero = this.#zeroTime;
+    if (zero === undefined) return false;
+    const offset = time.milliseconds - zero.milliseconds;
+    return offset > 0 && offset % this.slideDuration.milliseconds === 0;
+  }
+
+  /** This node's RDD at `time`, computed at most once per time. */
+  getOrCompute(time: Time): RDD<A> | undefined {
+    const memo = this.#generated.get(time.milliseconds);
+    if (memo !== undefined) return memo;
+    if (!this.isTimeValid(time)) return undefined;
+    const rdd = this.compute(time);
+    if (rdd === undefined) return undefined;
+    if (this.#cacheRDDs) rdd.cache();
+    this.#generated.set(time.milliseconds, rdd);
+    return rdd;
+  }
+
+  /** The RDDs this node generated and still remembers, oldest first. */
+  rememberedRDDs(): ReadonlyArray<readonly [Time, RDD<A>]> {
+    return [...this.#generated].sort((a, b) => a[0] - b[0]).map(([t, rdd]) => [new Time(t), rdd] as const);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // start-up and clean-up, driven by the context
+  // -------------------------------------------------------------------------------------
+
+  /** How long this node needs its parents to remember, given its own remember duration. */
+  protected parentRememberDuration(remember: Duration): Duration {
+    return remember;
+  }
+
+  /** Sets the zero time on this node and its ancestors. */
+  initialize(zeroTime: Time): void {
+    if (this.#zeroTime !== undefined) return;
+    this.#zeroTime = zeroTime;
+    for (const parent of this.parents) parent.initialize(zeroTime);
+  }
+
+  /** Makes this node (and, as it needs, its ancestors) remember at least `duration`. */
+  rememberAtLeast(duration: Duration): void {
+    const wanted = duration.milliseconds < this.slideDuration.milliseconds ? this.slideDuration : duration;
+    const current = this.#rememberDuration;
+    if (current !== undefined && current.milliseconds >= wanted.milliseconds) return;
+    this.#rememberDuration = wanted;
+    const forParents = this.parentRememberDuration(wanted);
+    for (const parent of this.parents) parent.rememberAtLeast(forParents);
+  }
+
+  /** Keeps the RDDs this node computes, because several consumers or later batches read them. */
+  cacheGeneratedRDDs(): void {
+    this.#cacheRDDs = true;
+  }
+
+  /** Forgets RDDs no consumer can still need after the batch at `time` finished. */
+  clearOldRDDs(time: Time): void {
+    const remember = this.#rememberDuration?.milliseconds ?? this.slideDuration.milliseconds;
+    const oldest = time.milliseconds - remember;
+    for (const t of this.#generated.keys()) {
+      if (t <= oldest) this.#generated.delete(t);
+    }
+  }
+}
+
+// The brand and `.pipe(...)` (its 21 overloads), once on the prototype of every node.
+export interface DStreamNode<A> extends Pipeable {
+  readonly [DStreamTypeId]: DStreamVariance<A>;
+}
+Object.defineProperty(DStreamNode.prototype, DStreamTypeId, { value: variance });
+Object.defineProperty(DStreamNode.prototype, "pipe", {
+  value: function pipe(this: unknown) {
+    // deno-lint-ignore prefer-rest-params
+    return pipeArguments(this, arguments);
+  },
+  writable: true,
+  configurable: true,
+});
+
+/**
+ * The node behind a stream a combinator was given; `operation` names the combinator in
+ * the error for anything else.
+ *
+ * @category spi
+ * @since 0.2.0
+ */
+export const nodeOf = <A>(stream: DStream<A>, operation: string): DStreamNode<A> => {
+  if (stream instanceof DStreamNode) return stream as DStreamNode<A>;
+  const hint = typeof stream === "function"
+    ? ": it is a function; did you pass an operator such as map(f) where a stream goes, or forget to call it with a stream?"
+    : ": pass a stream made by a StreamingContext (ssc.socketTextStream, ssc.queueStream, …) or by a combinator";
+  throw new TypeError(`${operation} needs a DStream, got ${describeValue(stream)}${hint}`);
+};
+
+/**
+ * A node whose RDD at each time is a function of its parent's RDD at the same time.
+ *
+ * @category spi
+ * @since 0.1.0
+ */
+export class TransformedDStream<A, B> extends DStreamNode<B> {
+  readonly #parent: DStreamNode<A>;
+  readonly #transform: (rdd: RDD<A>, time: Time, name: string) => RDD<B>;
+
+  /** `transform` also gets this node's name, to label the errors of the user functions it runs. */
+  constructor(parent: DStreamNode<A>, kind: string, transform: (rdd: RDD<A>, time: Time, name: string) => RDD<B>) {
+    super(parent.context, kind, [parent as DStreamNode<unknown>], parent.slideDuration);
+    this.#parent = parent;
+    this.#transform = transform;
+  }
+
+  protected override compute(time: Time): RDD<B> | undefined {
+    const rdd = this.#parent.getOrCompute(time);
+    return rdd === undefined ? undefined : this.#transform(rdd, time, this.name);
+  }
+}

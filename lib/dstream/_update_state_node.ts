@@ -1,0 +1,183 @@
+/**
+ * The node of `updateStateByKey` (Spark's StateDStream): every batch, the update
+ * function for every key with new values or a state, and the full state as the batch's
+ * output.
+ *
+ * @module
+ */
+import { isSome, none, type Option, some } from "fp-ts/lib/Option.js";
+import type { RDD } from "../rdd/rdd.ts";
+import { KeyMap } from "../rdd/_keys.ts";
+import { userFunctionError } from "../rdd/user_function_error.ts";
+import type { Time } from "../time/duration.ts";
+import { DStreamNode } from "./_node.ts";
+import { lazyRDD, StepQueue } from "./_state_steps.ts";
+import { type Initial, isOption, pairsOf, reportUnobserved } from "./_state_common.ts";
+import type { StateData, StatefulDStream, UpdateFunction } from "./state.ts";
+
+const EMPTY: ReadonlyArray<never> = [];
+
+/** A new array of length `length` holding the first `count` of `pairs`. */
+const prefixOf = <P>(pairs: ReadonlyArray<P>, count: number, length: number): P[] => {
+  const out = new Array<P>(length);
+  for (let j = 0; j < count; j++) out[j] = pairs[j] as P;
+  return out;
+};
+
+/** The error of an update function that returned something other than an Option. */
+const notAnOption = (name: string, result: unknown): Error =>
+  userFunctionError(
+    name,
+    new TypeError(`updateStateByKey's function must return an Option (some(state), or none to remove the key), got ${typeof result}`),
+  );
+
+/**
+ * The state of an updateStateByKey node: one index (key → slot, keys by value) that lives
+ * as long as the node and changes only when keys come or go, and the `[key, state]` pairs
+ * in slot order. Each step builds a new pairs array (so a throw leaves the state
+ * untouched) and commits it; that array is also the batch's output, and no later step
+ * changes it. A key whose state is unchanged (`Object.is`) keeps its pair from batch to
+ * batch.
+ */
+interface StateTable<K, S> {
+  readonly index: KeyMap<K, number>;
+  readonly pairs: ReadonlyArray<readonly [K, S]>;
+}
+
+export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implements StatefulDStream<K, S> {
+  readonly #parent: DStreamNode<readonly [K, V]>;
+  readonly #update: UpdateFunction<K, V, S>;
+  readonly #numPartitions: number;
+  #initial: Initial<K, S> | undefined;
+  readonly #steps = new StepQueue<ReadonlyArray<readonly [K, S]>>();
+  /** Key → state as of `#stateTime`. `pairs` is replaced by each step, never mutated. */
+  #table: StateTable<K, S> = { index: new KeyMap(), pairs: [] };
+  /**
+   * The batch's values per slot while a step runs (`undefined` between steps), kept
+   * from batch to batch so that grouping costs no per-batch array of all the keys.
+   */
+  #pending: Array<V[] | undefined> = [];
+  #stateTime: number | undefined;
+
+  constructor(parent: DStreamNode<readonly [K, V]>, update: UpdateFunction<K, V, S>, numPartitions: number, initial: Initial<K, S> | undefined) {
+    super(parent.context, "updateStateByKey", [parent as DStreamNode<unknown>], parent.slideDuration);
+    this.#parent = parent;
+    this.#update = update;
+    this.#numPartitions = numPartitions;
+    this.#initial = initial;
+  }
+
+  protected override compute(time: Time): RDD<readonly [K, S]> | undefined {
+    if (time.milliseconds <= this.#steps.lastTime) return undefined; // a past batch: its state is gone
+    const parentRDD = this.#parent.getOrCompute(time);
+    // Spark: the first batch without a parent RDD has no state RDD either.
+    if (parentRDD === undefined && this.#steps.lastTime === Number.NEGATIVE_INFINITY) return undefined;
+    const step = this.#steps.add(time, () => this.#step(parentRDD, time));
+    return lazyRDD(this.#numPartitions, () => this.#steps.force(step));
+  }
+
+  /** The state before the first batch, from `initialRDD` (for a repeated key the first pair wins). */
+  #initialTable(initial: Initial<K, S>): StateTable<K, S> {
+    const index = new KeyMap<K, number>();
+    const pairs: Array<readonly [K, S]> = [];
+    for (const [key, state] of pairsOf(initial, "updateStateByKey's initialRDD")) {
+      if (index.has(key)) continue;
+      index.set(key, pairs.length);
+      pairs.push([key, state]);
+    }
+    return { index, pairs };
+  }
+
+  /** Advances the state by one batch; returns the full state after it. */
+  #step(parentRDD: RDD<readonly [K, V]> | undefined, time: Time): ReadonlyArray<readonly [K, S]> {
+    const name = this.name;
+    const update = this.#update;
+    // Keys first seen in this batch, in arrival order: they take the slots after the state's.
+    const added: K[] = [];
+    const pending = this.#pending;
+    let table: StateTable<K, S> | undefined;
+    try {
+      table = this.#initial === undefined ? this.#table : this.#initialTable(this.#initial);
+      const { index, pairs } = table;
+      const n = pairs.length;
+      if (pending.length > n) pending.length = n;
+      while (pending.length < n) pending.push(undefined);
+      // Group the batch's values by slot.
+      parentRDD?.foreach((kv) => {
+        const slot = index.get(kv[0]);
+        if (slot === undefined) {
+          index.set(kv[0], n + added.length);
+          added.push(kv[0]);
+          pending.push([kv[1]]);
+          return;
+        }
+        const values = pending[slot];
+        if (values === undefined) pending[slot] = [kv[1]];
+        else values.push(kv[1]);
+      });
+      // Call the function for keys with state (in state order), then for new keys (in
+      // arrival order), building the new pairs: `out` stays undefined while they are the
+      // old ones (a key whose state is the same value keeps its pair), and `w` counts them.
+      // Nothing but the index's new keys changes until every call has returned.
+      const total = n + added.length;
+      let out: Array<readonly [K, S]> | undefined;
+      let w = 0;
+      const removed: number[] = [];
+      for (let i = 0; i < total; i++) {
+        let values: ReadonlyArray<V> | undefined = pending[i];
+        if (values === undefined) values = EMPTY;
+        else pending[i] = undefined;
+        const pair = i < n ? pairs[i] as readonly [K, S] : undefined;
+        const k = pair === undefined ? added[i - n] as K : pair[0];
+        let result: Option<S>;
+        try {
+          result = update(values, pair === undefined ? none : some(pair[1]), k, time);
+        } catch (error) {
+          throw userFunctionError(name, error);
+        }
+        if (!isOption(result)) throw notAnOption(name, result);
+        if (isSome(result)) {
+          if (pair !== undefined && Object.is(result.value, pair[1])) {
+            if (out === undefined) w++;
+            else out[w++] = pair;
+          } else {
+            out ??= prefixOf(pairs, w, total);
+            out[w++] = [k, result.value];
+          }
+        } else {
+          out ??= prefixOf(pairs, w, total);
+          removed.push(i);
+        }
+      }
+      // Commit. Removed keys leave the index, and the keys after them move down.
+      let kept: ReadonlyArray<readonly [K, S]> = pairs;
+      if (out !== undefined) {
+        if (w < total) out.length = w;
+        kept = out;
+      }
+      if (removed.length > 0) {
+        for (const i of removed) index.delete(i < n ? (pairs[i] as readonly [K, S])[0] : added[i - n] as K);
+        for (let j = removed[0] as number; j < w; j++) index.set((kept[j] as readonly [K, S])[0], j);
+      }
+      pending.length = w;
+      this.#table = { index, pairs: kept };
+      this.#stateTime = time.milliseconds;
+      this.#initial = undefined;
+      return kept;
+    } catch (error) {
+      if (table === this.#table) for (const k of added) table.index.delete(k);
+      this.#pending = []; // a failed step may have left values behind
+      throw error;
+    }
+  }
+
+  stateData(): StateData<K, S> {
+    const time = this.#stateTime;
+    return { time, entries: this.#table.pairs.map(([k, s]) => [k, s, time ?? 0] as const) };
+  }
+
+  override clearOldRDDs(time: Time): void {
+    super.clearOldRDDs(time);
+    this.#steps.retire(time, (step) => reportUnobserved(this as DStreamNode<unknown>, step));
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The nodes behind the window operations: Spark's WindowedDStream (the union of the
+ * parent's batches in the window) and ReducedWindowedDStream (the window's reduced
+ * value per key, kept from one slide to the next and updated by what enters and
+ * leaves), and the per-batch step under a window that keeps its small results.
+ *
+ * @module
+ */
+import { RDD } from "../rdd/rdd.ts";
+import { KeyMap } from "../rdd/_keys.ts";
+import { Duration, Time } from "../time/duration.ts";
+import { DStreamNode, TransformedDStream } from "./_node.ts";
+import { labelled } from "./_checks.ts";
+
+/** A window's length and slide. */
+export interface WindowSpec {
+  readonly window: Duration;
+  readonly slide: Duration;
+}
+
+/** The parent's RDDs at its valid times in `[from, to]` (milliseconds), oldest first. */
+const rddsBetween = <A>(parent: DStreamNode<A>, from: number, to: number): Array<RDD<A>> => {
+  const zero = parent.zeroTime?.milliseconds ?? 0;
+  const step = parent.slideDuration.milliseconds;
+  const out: Array<RDD<A>> = [];
+  for (let t = Math.max(from, zero + step); t <= to; t += step) {
+    const rdd = parent.getOrCompute(new Time(t));
+    if (rdd !== undefined) out.push(rdd);
+  }
+  return out;
+};
+
+/** The union of the parent's batches in `(t − windowDuration, t]` (Spark's WindowedDStream). */
+export class WindowedDStream<A> extends DStreamNode<A> {
+  readonly windowDuration: Duration;
+  readonly #parent: DStreamNode<A>;
+
+  constructor(parent: DStreamNode<A>, kind: string, spec: WindowSpec) {
+    super(parent.context, kind, [parent as DStreamNode<unknown>], spec.slide);
+    this.#parent = parent;
+    this.windowDuration = spec.window;
+  }
+
+  protected override parentRememberDuration(remember: Duration): Duration {
+    return remember.plus(this.windowDuration);
+  }
+
+  protected override compute(time: Time): RDD<A> {
+    const to = time.milliseconds;
+    const from = to - this.windowDuration.milliseconds + this.#parent.slideDuration.milliseconds;
+    return RDD.union(rddsBetween(this.#parent, from, to));
+  }
+}
+
+/**
+ * An RDD computed once, all partitions together, that then holds only its records:
+ * the RDDs it was computed from (every record of the batch) are released.
+ */
+const computedOnce = <A>(source: RDD<A>): RDD<A> => {
+  let from: RDD<A> | undefined = source;
+  let parts: ReadonlyArray<ReadonlyArray<A>> | undefined;
+  return new RDD<A>(source.numPartitions, (p, emit) => {
+    if (parts === undefined) {
+      parts = (from as RDD<A>).collectPartitions();
+      from = undefined;
+    }
+    const part = parts[p]!;
+    for (let i = 0; i < part.length; i++) emit(part[i]!);
+  });
+};
+
+/**
+ * A per-batch step (a `reduceByKey`, a `groupByKey`) right under a window. Its RDDs are
+ * small, computed once and read again while they are in the window, so it keeps them
+ * for the window; they hold their records, not the batch they came from, so its parent
+ * keeps its own RDDs (every record) only as long as the window node itself remembers.
+ */
+export class BatchUnderWindowDStream<A, B> extends TransformedDStream<A, B> {
+  readonly #window: Duration;
+
+  constructor(
+    parent: DStreamNode<A>,
+    kind: string,
+    transform: (rdd: RDD<A>, time: Time, name: string) => RDD<B>,
+    window: Duration,
+  ) {
+    let node: BatchUnderWindowDStream<A, B> | undefined;
+    super(parent, kind, (rdd, time) => computedOnce(transform(rdd, time, node?.name ?? kind)));
+    node = this;
+    this.#window = window;
+  }
+
+  protected override parentRememberDuration(remember: Duration): Duration {
+    return new Duration(Math.max(remember.milliseconds - this.#window.milliseconds, this.slideDuration.milliseconds));
+  }
+
+  /** Its RDDs keep their records once computed: caching them again would copy them. */
+  override cacheGeneratedRDDs(): void {}
+}
+
+/** An inverse window's functions: add entering values, subtract leaving ones, keep a key. */
+export interface InverseWindowFunctions<K, V> {
+  readonly reduceFunc: (a: V, b: V) => V;
+  readonly invReduceFunc: (a: V, b: V) => V;
+  readonly filterFunc: ((kv: readonly [K, V]) => boolean) | undefined;
+}
+
+/**
+ * Spark's ReducedWindowedDStream: the window's value per key, kept from one window to
+ * the next. Each slide subtracts (with `invReduceFunc`) the reduced batches that left
+ * the window and adds (with `reduceFunc`) those that entered, so a slide costs what
+ * enters and leaves plus one copy of the key table, whatever the window's length.
+ */
+export class ReducedWindowedDStream<K, V> extends DStreamNode<readonly [K, V]> {
+  readonly windowDuration: Duration;
+  readonly #reduced: DStreamNode<readonly [K, V]>;
+  readonly #functions: InverseWindowFunctions<K, V>;
+  readonly #numPartitions: number;
+  /** The window's values at each remembered time (the latest is the next slide's start). */
+  readonly #windows = new Map<number, KeyMap<K, V>>();
+
+  constructor(
+    reduced: DStreamNode<readonly [K, V]>,
+    kind: string,
+    spec: WindowSpec,
+    functions: InverseWindowFunctions<K, V>,
+    numPartitions: number,
+  ) {
+    super(reduced.context, kind, [reduced as DStreamNode<unknown>], spec.slide);
+    this.#reduced = reduced;
+    this.windowDuration = spec.window;
+    this.#functions = functions;
+    this.#numPartitions = numPartitions;
+  }
+
+  protected override parentRememberDuration(remember: Duration): Duration {
+    return remember.plus(this.windowDuration);
+  }
+
+  /** Each key's values over the parent's batches in `[from, to]`, merged with `f` in time order. */
+  #aggregate(from: number, to: number, f: (a: V, b: V) => V): KeyMap<K, V> {
+    const out = new KeyMap<K, V>();
+    for (const rdd of rddsBetween(this.#reduced, from, to)) rdd.foreach(([key, value]) => out.merge(key, value, f));
+    return out;
+  }
+
+  protected override compute(time: Time): RDD<readonly [K, V]> {
+    const t = time.milliseconds;
+    const w = this.windowDuration.milliseconds;
+    const step = this.#reduced.slideDuration.milliseconds;
+    const zero = this.zeroTime?.milliseconds ?? 0;
+    const previousTime = t - this.slideDuration.milliseconds;
+    const reduceFunc = labelled(this.#functions.reduceFunc, this.name);
+    const invReduceFunc = labelled(this.#functions.invReduceFunc, this.name);
+
+    const previous = previousTime <= zero ? new KeyMap<K, V>() : this.#windows.get(previousTime);
+    let next: KeyMap<K, V>;
+    let changed: KeyMap<K, V>;
+    if (previous !== undefined) {
+      // The previous window holds (previousTime − w, previousTime], this one (t − w, t].
+      // Leaving: what the previous held and this one does not; entering: the reverse.
+      // (With a slide longer than the window, nothing overlaps and the batches between
+      // two windows belong to neither.)
+      next = previous.copy();
+      const left = this.#aggregate(previousTime - w + step, Math.min(previousTime, t - w), reduceFunc);
+      const entered = this.#aggregate(Math.max(previousTime, t - w) + step, t, reduceFunc);
+      // A key absent from the previous window stays absent when only old values hold it
+      // (Spark throws "Neither previous window has value for key, …" there).
+      left.forEach((value, key) => next.update(key, (old) => invReduceFunc(old, value)));
+      entered.forEach((value, key) => next.merge(key, value, reduceFunc));
+      changed = left;
+      entered.forEach((value, key) => changed.merge(key, value, (a) => a));
+    } else {
+      // The previous window was never made (its batch failed): start over from the batches.
+      this.context.logger.warn(
+        `${this.name} has no window at ${new Time(previousTime)} (its batch failed or was never computed), so the window at ${time} is rebuilt from its batches`,
+      );
+      next = this.#aggregate(t - w + step, t, reduceFunc);
+      changed = next;
+    }
+    const filterFunc = this.#functions.filterFunc;
+    if (filterFunc !== undefined) {
+      const keep = labelled(filterFunc, this.name);
+      const dropped: K[] = [];
+      changed.forEach((_value, key) => {
+        const value = next.get(key);
+        if ((value !== undefined || next.has(key)) && !keep([next.canonical(key), value as V])) dropped.push(key);
+      });
+      for (const key of dropped) next.delete(key);
+    }
+    this.#windows.set(t, next);
+
+    const n = this.#numPartitions;
+    let partitioned: RDD<readonly [K, V]> | undefined;
+    return new RDD<readonly [K, V]>(n, (p, emit) => (partitioned ??= RDD.fromArray(next.entries(), n)).forEachIn(p, emit));
+  }
+
+  override clearOldRDDs(time: Time): void {
+    super.clearOldRDDs(time);
+    const remember = this.rememberDuration?.milliseconds ?? this.slideDuration.milliseconds;
+    let latest = -Infinity;
+    for (const t of this.#windows.keys()) latest = Math.max(latest, t);
+    for (const t of this.#windows.keys()) {
+      if (t <= time.milliseconds - remember && t !== latest) this.#windows.delete(t);
+    }
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * Keys as users mean them: the one by-value key table behind every keyed operation
+ * (`reduceByKey`, `groupByKey`, joins, windows, `updateStateByKey`, `mapWithState`).
+ *
+ * - Primitives compare as themselves (`NaN` is one key, `-0` equals `0`), as in a `Map`.
+ * - Arrays (tuples) and plain objects compare by content; a plain object's property
+ *   order does not matter.
+ * - `Date`s by their time, `URL`s by their `href`, `RegExp`s by source and flags, boxed
+ *   primitives (`new Number(1)`) by their value, `Map`s and `Set`s by their entries,
+ *   typed arrays by their bytes.
+ * - An instance of a class with a `[keyBy]()` method compares by what that returns
+ *   (and its class): the explicit key.
+ * - Any other object (an `Error`, a class instance, one with `#private` fields) is
+ *   its own key: two instances are two keys, whatever their properties.
+ *
+ * Private to lib/: users meet it only through the keyed operations and {@link keyBy}.
+ *
+ * @module
+ */
+
+/**
+ * The method a class defines to say which value its instances compare by as keys:
+ * `[keyBy]() { return this.id; }`. Without it, class instances are compared by
+ * identity.
+ *
+ * @example
+ * ```ts
+ * import { keyBy, RDD } from "@dstreams/dstreams";
+ * import assert from "node:assert";
+ * class UserId {
+ *   readonly id: string;
+ *   constructor(id: string) {
+ *     this.id = id;
+ *   }
+ *   [keyBy]() {
+ *     return this.id;
+ *   }
+ * }
+ * const counts = RDD.fromArray([[new UserId("ann"), 1], [new UserId("ann"), 2]] as const).reduceByKey((a: number, b: number) => a + b);
+ * assert.equal(counts.count(), 1);
+ * ```
+ * @category keys
+ * @since 0.2.0
+ */
+export const keyBy: unique symbol = Symbol.for("dstreams.keyBy");
+
+/** Objects compared by identity inside structured keys: a number per object, for the content string. */
+const identities = new WeakMap<object, number>();
+let nextIdentity = 0;
+const identityOf = (o: object): number => {
+  let id = identities.get(o);
+  if (id === undefined) identities.set(o, id = nextIdentity++);
+  return id;
+};
+
+const symbolIds = new Map<symbol, number>();
+const symbolId = (s: symbol): number => {
+  let id = symbolIds.get(s);
+  if (id === undefined) symbolIds.set(s, id = symbolIds.size);
+  return id;
+};
+
+type KeyMethod = () => unknown;
+
+const explicitKeyOf = (o: object): KeyMethod | undefined => {
+  const method = (o as { [keyBy]?: unknown })[keyBy];
+  return typeof method === "function" ? method as KeyMethod : undefined;
+};
+
+/**
+ * A string equal for keys equal by content, or `undefined` for an object that is its
+ * own key (compared by identity). Only called for objects.
+ */
+const contentOf = (key: object): string | undefined => {
+  if (Array.isArray(key)) return encodeArray(key);
+  const explicit = explicitKeyOf(key);
+  if (explicit !== undefined) {
+    const ctor = (key as { constructor?: unknown }).constructor;
+    const owner = typeof ctor === "function" ? identityOf(ctor) : -1;
+    return `K${owner}:${encode(explicit.call(key))}`;
+  }
+  const proto = Object.getPrototypeOf(key) as object | null;
+  if (proto === Object.prototype || proto === null) return encodePlain(key as Record<string, unknown>);
+  if (key instanceof Date) return `D${key.getTime()}`;
+  if (key instanceof URL) return `U${key.href}`;
+  if (key instanceof RegExp) return `R/${key.source}/${key.flags}`;
+  if (key instanceof Number) return `#n${encode(key.valueOf())}`;
+  if (key instanceof String) return `#s${JSON.stringify(key.valueOf())}`;
+  if (key instanceof Boolean) return `#b${String(key.valueOf())}`;
+  if (key instanceof BigInt) return `#i${String(key.valueOf())}`;
+  if (key instanceof Symbol) return `#y${encode(key.valueOf())}`;
+  if (key instanceof Map) return `M{${[...key].map(([k, v]) => `${encode(k)}=>${encode(v)}`).sort().join(",")}}`;
+  if (key instanceof Set) return `S{${[...key].map(encode).sort().join(",")}}`;
+  if (ArrayBuffer.isView(key)) {
+    const bytes = new Uint8Array(key.buffer, key.byteOffset, key.byteLength);
+    return `B${key.constructor.name}[${bytes.join(",")}]`;
+  }
+  return undefined;
+};
+
+const encodeArray = (items: ReadonlyArray<unknown>): string => {
+  let out = "[";
+  for (let i = 0; i < items.length; i++) out += (i === 0 ? "" : ",") + encode(items[i]);
+  return out + "]";
+};
+
+const encodePlain = (record: Record<PropertyKey, unknown>): string => {
+  const names = Object.keys(record).sort();
+  let out = "{";
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    out += (i === 0 ? "" : ",") + JSON.stringify(name) + ":" + encode(record[name]);
+  }
+  // Symbol-named properties count too, so { [a]: 1 } and { [a]: 2 } stay two keys.
+  const symbols = Object.getOwnPropertySymbols(record);
+  if (symbols.length > 0) {
+    const parts = symbols.filter((s) => Object.prototype.propertyIsEnumerable.call(record, s))
+      .map((s) => `${encode(s)}:${encode(record[s])}`).sort();
+    for (const part of parts) out += (out.length === 1 ? "" : ",") + part;
+  }
+  return out + "}";
+};
+
+/** Any value (a part of a structured key) as a string equal for equal keys. */
+const encode = (value: unknown): string => {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      // 0 and -0 are one key, as they are in a Map; every NaN is one key too.
+      return value === 0 ? "0" : String(value);
+    case "bigint":
+      return `${value}n`;
+    case "boolean":
+    case "undefined":
+      return String(value);
+    case "symbol":
+      return `@${String(value.description)}#${symbolId(value)}`;
+    case "function":
+      throw notAKey();
+    case "object":
+      if (value === null) return "null";
+      return contentOf(value) ?? `&${identityOf(value)}`;
+  }
+};
+
+const notAKey = (): TypeError =>
+  new TypeError("A function cannot be a key: keys compare by value. Key by a string, number or tuple instead");
+
+/** True when two keys are one key. */
+export const sameKey = (a: unknown, b: unknown): boolean => {
+  if (a === b || (a !== a && b !== b)) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  const ca = contentOf(a);
+  return ca !== undefined && ca === contentOf(b);
+};
+
+/**
+ * A map from keys to values with the key semantics above, in insertion order. Keys
+ * compared as themselves (primitives, identity objects) are its keys directly; a key
+ * compared by content is represented by the first key seen with that content (its
+ * canonical key), found through the content string.
+ */
+export class KeyMap<K, V> {
+  readonly #map: Map<K, V>;
+  /** Content string → canonical key, for the keys compared by content. */
+  readonly #canonical: Map<string, K>;
+
+  constructor(map: Map<K, V> = new Map(), canonical: Map<string, K> = new Map()) {
+    this.#map = map;
+    this.#canonical = canonical;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** The content string of `key`, or `undefined` when it is compared as itself. */
+  static #content(key: unknown): string | undefined {
+    if (typeof key === "object" && key !== null) return contentOf(key);
+    if (typeof key === "function") throw notAKey();
+    return undefined;
+  }
+
+  /** The key this map holds `key` under, if any: the canonical key, or `key` itself. */
+  #existing(key: K): K {
+    if (typeof key !== "object" || key === null) {
+      if (typeof key === "function") throw notAKey();
+      return key;
+    }
+    const content = contentOf(key);
+    return content === undefined ? key : this.#canonical.get(content) ?? key;
+  }
+
+  /** The key to insert `key` under, recording a new canonical key. */
+  #insertable(key: K): K {
+    const content = KeyMap.#content(key);
+    if (content === undefined) return key;
+    const seen = this.#canonical.get(content);
+    if (seen !== undefined) return seen;
+    this.#canonical.set(content, key);
+    return key;
+  }
+
+  get(key: K): V | undefined {
+    return this.#map.get(this.#existing(key));
+  }
+
+  has(key: K): boolean {
+    return this.#map.has(this.#existing(key));
+  }
+
+  /** The key this map reports for `key`: the first one seen with its content, else `key`. */
+  canonical(key: K): K {
+    return this.#existing(key);
+  }
+
+  set(key: K, value: V): this {
+    this.#map.set(this.#insertable(key), value);
+    return this;
+  }
+
+  /** Sets `key` to `combine(old, value)` when present, to `value` when absent (one lookup of the content). */
+  merge(key: K, value: V, combine: (old: V, value: V) => V): void {
+    const map = this.#map;
+    const k = this.#insertable(key);
+    const old = map.get(k);
+    map.set(k, old !== undefined || map.has(k) ? combine(old as V, value) : value);
+  }
+
+  /** Sets `key` to `f(old)` only when present; returns whether it was. */
+  update(key: K, f: (old: V) => V): boolean {
+    const map = this.#map;
+    const k = this.#existing(key);
+    const old = map.get(k);
+    if (old === undefined && !map.has(k)) return false;
+    map.set(k, f(old as V));
+    return true;
+  }
+
+  /** The value of `key`, inserting `create()` first when absent. */
+  getOrInsert(key: K, create: () => V): V {
+    const map = this.#map;
+    const k = this.#insertable(key);
+    const old = map.get(k);
+    if (old !== undefined || map.has(k)) return old as V;
+    const value = create();
+    map.set(k, value);
+    return value;
+  }
+
+  delete(key: K): boolean {
+    const content = KeyMap.#content(key);
+    if (content === undefined) return this.#map.delete(key);
+    const canonical = this.#canonical.get(content);
+    if (canonical === undefined) return false;
+    this.#canonical.delete(content);
+    return this.#map.delete(canonical);
+  }
+
+  /** An independent copy (the values themselves are shared). */
+  copy(): KeyMap<K, V> {
+    return new KeyMap(new Map(this.#map), new Map(this.#canonical));
+  }
+
+  forEach(f: (value: V, key: K) => void): void {
+    this.#map.forEach(f);
+  }
+
+  /** Every `[key, value]`, as new pairs, in insertion order. */
+  entries(): Array<readonly [K, V]> {
+    return Array.from(this.#map);
+  }
+
+  /** The entries in insertion order (a key re-inserted after `delete` moves last). */
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.#map[Symbol.iterator]();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * How a {@link Receiver} reaches the stream it runs in (the receiver supervisor, in
+ * Spark's terms): each receiver's supervisor, and the few calls the library's own
+ * receivers make on it.
+ *
+ * @module
+ */
+import type { StreamingGraph } from "../dstream/_graph.ts";
+import type { Receiver } from "./receiver.ts";
+
+/** What a receiver can ask of the stream it runs in (the supervisor, in Spark's terms). */
+export interface Supervisor<T> {
+  readonly streamId: number;
+  readonly streamName: string;
+  readonly context: StreamingGraph;
+  storeOne(record: T): boolean;
+  storeMany(records: Iterable<T>): boolean;
+  isBufferFull(): boolean;
+  waitForSpace(): Promise<void>;
+  reportError(message: string, error: unknown): void;
+  restart(message: string, error: unknown, delayMs: number | undefined, report: boolean): void;
+  stopByReceiver(message: string, error: unknown): void;
+  readonly receiverState: "initialized" | "started" | "stopped";
+}
+
+const supervisors = new WeakMap<Receiver<unknown>, Supervisor<unknown>>();
+
+/** Ties `receiver` to the stream that supervises it. */
+export const attachSupervisor = <T>(receiver: Receiver<T>, supervisor: Supervisor<T>): void => {
+  supervisors.set(receiver as Receiver<unknown>, supervisor as Supervisor<unknown>);
+};
+
+/** The supervisor of `receiver`, once a stream took it. */
+export const supervisorOf = <T>(receiver: Receiver<T>): Supervisor<T> | undefined =>
+  supervisors.get(receiver as Receiver<unknown>) as Supervisor<T> | undefined;
+
+/**
+ * Reports an error that rejects `awaitTermination()` while the receiver keeps retrying
+ * (a host name that does not resolve, for instance). For the library's own receivers.
+ *
+ */
+export const reportToContext = (receiver: Receiver<unknown>, error: Error): void => {
+  supervisorOf(receiver)?.context.reportError(error);
+};
+
+/**
+ * Logs an informational line under the receiver's stream name. For the library's own receivers.
+ *
+ */
+export const logInfo = (receiver: Receiver<unknown>, message: string): void => {
+  const supervisor = supervisorOf(receiver);
+  supervisor?.context.logger.info(`${supervisor.streamName}: ${message}`);
+};
+
+/**
+ * Restarts a receiver after `delayMs` without reporting it: for receivers that report
+ * their trouble in their own words first. For the library's own receivers.
+ *
+ */
+export const restartQuietly = (receiver: Receiver<unknown>, delayMs: number): void => {
+  supervisorOf(receiver)?.restart("", undefined, delayMs, false);
+};
+
