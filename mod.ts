@@ -105,6 +105,6 @@ export { type FileDStream, type FileFormat, type FileStreamOptions, fixedLengthR
 export { startTextFeeder, type TextFeeder, type TextFeederOptions } from "./lib/sources/text_feeder.ts";
 
 // outputs
-export { foreachRDD, formatBatch, pprint, type PprintOptions } from "./lib/sinks/output.ts";
-export { formatRecord } from "./lib/sinks/format.ts";
+export { foreachRDD, pprint, type PprintOptions, print } from "./lib/sinks/output.ts";
+export { formatBatch, formatBatchTime, formatRecord, type PrintStyle } from "./lib/sinks/format.ts";
 export { rddToFileName, saveAsTextFiles } from "./lib/sinks/text_files.ts";

@@ -13,6 +13,7 @@ import { type DStream, isDStream } from "./dstream.ts";
 import { DStreamNode, nodeOf } from "./_node.ts";
 import { checkPartitions } from "./_checks.ts";
 import { dual, firstTwoAreStreams } from "./_dual.ts";
+import { asGroup } from "../_grouped.ts";
 
 /** Throws, when the pipeline is built, unless both streams share a context and a slide. */
 const checkPairable = (operation: string, left: DStreamNode<unknown>, right: unknown): DStreamNode<unknown> => {
@@ -149,4 +150,4 @@ export const fullOuterJoin: {
 export const cogroup: {
   <K, W>(other: DStream<readonly [K, W]>, numPartitions?: number): <V>(self: DStream<readonly [K, V]>) => DStream<readonly [K, readonly [ReadonlyArray<V>, ReadonlyArray<W>]]>;
   <K, V, W>(self: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number): DStream<readonly [K, readonly [ReadonlyArray<V>, ReadonlyArray<W>]]>;
-} = dual(paired("cogroup", (a, b, n) => a.cogroup(b, n)), firstTwoAreStreams, checkOther("cogroup"));
+} = dual(paired("cogroup", (a, b, n) => a.cogroup(b, n).map((kv) => (asGroup(kv[1][0]), asGroup(kv[1][1]), kv), "cogroup")), firstTwoAreStreams, checkOther("cogroup"));
