@@ -35,7 +35,7 @@ const checkPairable = (operation: string, left: DStreamNode<unknown>, right: unk
 };
 
 /** A node whose RDD at each time combines its two parents' RDDs at that time. */
-class PairedDStream<A, B, C> extends DStreamNode<C> {
+export class PairedDStream<A, B, C> extends DStreamNode<C> {
   readonly #left: DStreamNode<A>;
   readonly #right: DStreamNode<B>;
   readonly #combine: (left: RDD<A>, right: RDD<B>) => RDD<C>;
