@@ -7,7 +7,7 @@
  * ```ts
  * import { count, flatMap, ManualClock, pipe, pprint, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
  * import assert from "node:assert";
- * const clock = new ManualClock();
+ * const clock = new ManualClock(new Date(2014, 9, 14, 15, 25, 20).getTime()); // local time
  * const ssc = new StreamingContext(new SparkContext({ appName: "Example" }), Seconds(1), { clock });
  * const blocks: string[] = [];
  * pipe(
@@ -19,7 +19,7 @@
  * ssc.start();
  * await clock.advance(Seconds(1));
  * await ssc.stop();
- * assert.equal(blocks[0], "-------------------------------------------\nTime: 1000 ms\n-------------------------------------------\n3\n");
+ * assert.equal(blocks[0], "-------------------------------------------\nTime: 2014-10-14 15:25:21\n-------------------------------------------\n3\n");
  * ```
  *
  * @module

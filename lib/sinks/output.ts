@@ -18,8 +18,19 @@ import { formatBatch, type PrintStyle } from "./format.ts";
  *
  * @example
  * ```ts
- * import { foreachRDD } from "@dstreams/dstreams";
- * const logCounts = foreachRDD((rdd: { count(): number }, time) => console.log(`${time}: ${rdd.count()}`));
+ * import { foreachRDD, ManualClock, pipe, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
+ * import assert from "node:assert";
+ * const clock = new ManualClock();
+ * const ssc = new StreamingContext(new SparkContext(), Seconds(1), { clock });
+ * const lines: string[] = [];
+ * pipe(
+ *   ssc.queueStream([["a", "b"], ["c"]]),
+ *   foreachRDD(async (rdd, time) => void lines.push(`${time}: ${rdd.count()}`)), // awaited
+ * );
+ * ssc.start();
+ * await clock.advance(Seconds(2));
+ * await ssc.stop();
+ * assert.deepEqual(lines, ["1000 ms: 2", "2000 ms: 1"]);
  * ```
  * @category outputs
  * @since 0.1.0
