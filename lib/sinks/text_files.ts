@@ -85,23 +85,12 @@ const writeTextFolder = async <A>(rdd: RDD<A>, path: string): Promise<void> => {
  *
  * @example
  * ```ts
- * import { ManualClock, pipe, saveAsTextFiles, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
+ * import { rddToFileName, saveAsTextFiles, Time } from "@dstreams/dstreams";
  * import assert from "node:assert";
- * import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
- * import { tmpdir } from "node:os";
- * import { join } from "node:path";
- * const dir = await mkdtemp(join(tmpdir(), "counts-"));
- * const clock = new ManualClock();
- * const ssc = new StreamingContext(new SparkContext({ master: "local[1]" }), Seconds(1), { clock });
- * pipe(ssc.queueStream([[["a", 1], ["b", 2]]]), saveAsTextFiles(join(dir, "counts"), "txt"));
- * ssc.start();
- * await clock.advance(Seconds(1));
- * await ssc.stop();
- * // the batch at 1000 ms went to counts-1000.txt/part-00000, …
- * assert.deepEqual(await readdir(dir), ["counts-1000.txt"]);
- * assert.deepEqual((await readdir(join(dir, "counts-1000.txt"))).sort(), ["_SUCCESS", "part-00000"]);
- * assert.equal(await readFile(join(dir, "counts-1000.txt", "part-00000"), "utf8"), "(a,1)\n(b,2)\n");
- * await rm(dir, { recursive: true });
+ * const save = saveAsTextFiles("out/counts", "txt"); // pipe(wordCounts, save)
+ * // the batch at 1000 ms goes to the folder out/counts-1000.txt: part-00000, …, _SUCCESS
+ * assert.equal(rddToFileName("out/counts", "txt", new Time(1000)), "out/counts-1000.txt");
+ * assert.equal(typeof save, "function");
  * ```
  * @category outputs
  * @since 0.1.0
