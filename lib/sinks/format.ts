@@ -48,7 +48,7 @@ export const formatRecord = (record: unknown, style: PrintStyle = "python"): str
       case "object": {
         if (value === null) return "null";
         if (Array.isArray(value)) {
-          if (isGroup(value)) return style === "python" ? `[${value.map(format).join(", ")}]` : `CompactBuffer(${value.map(format).join(", ")})`;
+          if (isGroup(value)) return style === "scala" ? `CompactBuffer(${value.map(format).join(", ")})` : `[${value.map(format).join(", ")}]`;
           return `(${value.map(format).join(",")})`;
         }
         if (isOption(value)) return value._tag === "None" ? "None" : `Some(${format(value.value)})`;
