@@ -7,7 +7,7 @@
  * ```ts
  * import { count, flatMap, ManualClock, pipe, pprint, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
  * import assert from "node:assert";
- * const clock = new ManualClock();
+ * const clock = new ManualClock(new Date(2014, 9, 14, 15, 25, 20).getTime()); // local time
  * const ssc = new StreamingContext(new SparkContext({ appName: "Example" }), Seconds(1), { clock });
  * const blocks: string[] = [];
  * pipe(
@@ -19,7 +19,7 @@
  * ssc.start();
  * await clock.advance(Seconds(1));
  * await ssc.stop();
- * assert.equal(blocks[0], "-------------------------------------------\nTime: 1000 ms\n-------------------------------------------\n3\n");
+ * assert.equal(blocks[0], "-------------------------------------------\nTime: 2014-10-14 15:25:21\n-------------------------------------------\n3\n");
  * ```
  *
  * @module
@@ -105,6 +105,6 @@ export { type FileDStream, type FileFormat, type FileStreamOptions, fixedLengthR
 export { startTextFeeder, type TextFeeder, type TextFeederOptions } from "./lib/sources/text_feeder.ts";
 
 // outputs
-export { foreachRDD, formatBatch, pprint, type PprintOptions } from "./lib/sinks/output.ts";
-export { formatRecord } from "./lib/sinks/format.ts";
+export { foreachRDD, pprint, type PprintOptions, print } from "./lib/sinks/output.ts";
+export { formatBatch, formatBatchTime, formatRecord, type PrintStyle } from "./lib/sinks/format.ts";
 export { rddToFileName, saveAsTextFiles } from "./lib/sinks/text_files.ts";

@@ -14,6 +14,7 @@
  */
 import {
   foreachRDD,
+  isNone,
   ManualClock,
   map,
   mapWithState,
@@ -61,7 +62,7 @@ const trackSession = (time: Time, user: string, click: Option<Click>, state: Sta
     const { start, pages } = state.get();
     return some(`${user}'s session ended: ${pages.length} clicks from ${start} ms (${pages.join(" → ")})`);
   }
-  if (click._tag === "None") return none;
+  if (isNone(click)) return none;
   if (!state.exists()) {
     state.update({ start: time.milliseconds, pages: [click.value.page] });
     return some(`${user}'s session started at ${time}`);

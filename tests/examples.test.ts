@@ -18,7 +18,7 @@ const checkWordCount = (t: Assert, result: Run, batches: number) => {
   t.equal(result.code, 0, `exits 0 (stderr: ${result.stderr.slice(0, 500)})`);
   const blocks = blocksOf(result.stdout);
   t.equal(blocks.length, batches, `${batches} pprint blocks`);
-  for (const block of blocks) t.match(block, /^\d+ ms\n-{43}\n/, "each block opens with the batch time and dashes");
+  for (const block of blocks) t.match(block, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n-{43}\n/, "each block opens with the batch time and dashes");
   t.match(result.stdout, /\(the,\d+\)/, "word counts as (word,count)");
 };
 

@@ -235,13 +235,16 @@ t.test("slice floors unaligned ends to the stream's slide, with a warning, and s
   await ssc.stop();
 });
 
-t.test("slice returns only what the stream still remembers", async (t) => {
+t.test("slice of batches an input has forgotten throws, naming the time and ssc.remember", async (t) => {
   const { ssc, clock } = makeContext();
   const stream = ssc.queueStream([[1], [2], [3], [4]]);
   pipe(stream, foreachRDD(() => {}));
   ssc.start();
   await clock.advance(Seconds(4));
-  t.strictSame(slice(stream, 0, 4000).map((rdd) => rdd.collect()), [[4]], "remembering one batch by default");
+  t.strictSame(slice(stream, 4000, 4000).map((rdd) => rdd.collect()), [[4]], "one batch is remembered by default");
+  t.throws(() => slice(stream, 0, 4000), {
+    message: "slice cannot give queueStream-0's RDD at 1000 ms: queueStream-0 no longer remembers its batch at 1000 ms. Keep more with ssc.remember(duration) before start(), e.g. ssc.remember(Minutes(1)), or slice a later range",
+  });
   await ssc.stop();
 });
 

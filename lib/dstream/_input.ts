@@ -6,7 +6,7 @@
  * @module
  */
 import { RDD } from "../rdd/rdd.ts";
-import type { Time } from "../time/duration.ts";
+import { Time } from "../time/duration.ts";
 import { DStreamNode } from "./_node.ts";
 import type { StreamingGraph } from "./_graph.ts";
 
@@ -47,6 +47,18 @@ export abstract class InputDStream<A> extends DStreamNode<A> {
     this.#allocated.set(time.milliseconds, rdd);
     this.#counts.set(time.milliseconds, count);
     return count;
+  }
+
+  /** True while the batch at `time` is fixed and still remembered (`slice` recomputes from it). */
+  hasBatch(time: Time): boolean {
+    return this.#allocated.has(time.milliseconds);
+  }
+
+  /** The latest batch time this input has fixed, if any. */
+  latestBatchTime(): Time | undefined {
+    let latest: number | undefined;
+    for (const t of this.#allocated.keys()) if (latest === undefined || t > latest) latest = t;
+    return latest === undefined ? undefined : new Time(latest);
   }
 
   /** How many records the batch at `time` took from this input. */

@@ -41,10 +41,23 @@ export interface DecodeOptions {
  * @example
  * ```ts
  * import * as t from "io-ts";
- * import { decode, ManualClock, pprint, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
- * const ssc = new StreamingContext(new SparkContext({ appName: "Decode" }), Seconds(1), { clock: new ManualClock() });
+ * import { decode, foreachRDD, ManualClock, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
+ * import assert from "node:assert";
+ * const clock = new ManualClock();
+ * const ssc = new StreamingContext(new SparkContext({ appName: "Decode" }), Seconds(1), { clock });
  * const { valid, rejected, counts } = ssc.queueStream<unknown>([[{ ts: 1 }, { ts: "oops" }]]).pipe(decode(t.type({ ts: t.number })));
- * valid.pipe(pprint());
+ * const seen: unknown[] = [];
+ * valid.pipe(foreachRDD((rdd) => void seen.push(rdd.collect())));
+ * rejected.pipe(foreachRDD((rdd) => void seen.push(rdd.collect().map((dead) => [dead.raw, dead.errors]))));
+ * counts.pipe(foreachRDD((rdd) => void seen.push(rdd.collect().map(String))));
+ * ssc.start();
+ * await clock.advance(Seconds(1));
+ * await ssc.stop();
+ * assert.deepEqual(seen, [
+ *   [{ ts: 1 }],
+ *   [[{ ts: "oops" }, ['Expecting number at ts but instead got: "oops"']]],
+ *   ["received 2, valid 1, rejected 1"],
+ * ]);
  * ```
  * @category decoding
  * @since 0.1.0
@@ -131,8 +144,19 @@ const checkCsv = (codec: unknown, options: CsvOptions = {}): void => {
  * @example
  * ```ts
  * import * as t from "io-ts";
- * import { csvLines, NumberFromString } from "@dstreams/dstreams";
+ * import { csvLines, foreachRDD, ManualClock, NumberFromString, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
+ * import assert from "node:assert";
+ * const clock = new ManualClock();
+ * const ssc = new StreamingContext(new SparkContext(), Seconds(1), { clock });
  * const people = csvLines(t.type({ name: t.string, age: NumberFromString }), { header: true });
+ * const { valid, rejected } = ssc.queueStream([["name,age", "ann,31", "bob,old"]]).pipe(people);
+ * const seen: unknown[] = [];
+ * valid.pipe(foreachRDD((rdd) => void seen.push(rdd.collect())));
+ * rejected.pipe(foreachRDD((rdd) => void seen.push(rdd.collect().map((dead) => dead.raw))));
+ * ssc.start();
+ * await clock.advance(Seconds(1));
+ * await ssc.stop();
+ * assert.deepEqual(seen, [[{ name: "ann", age: 31 }], ["bob,old"]]);
  * ```
  * @category decoding
  * @since 0.1.0

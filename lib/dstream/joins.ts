@@ -13,6 +13,7 @@ import { type DStream, isDStream } from "./dstream.ts";
 import { DStreamNode, nodeOf } from "./_node.ts";
 import { checkPartitions } from "./_checks.ts";
 import { dual, firstTwoAreStreams } from "./_dual.ts";
+import { asGroup } from "../_grouped.ts";
 
 /** Throws, when the pipeline is built, unless both streams share a context and a slide. */
 const checkPairable = (operation: string, left: DStreamNode<unknown>, right: unknown): DStreamNode<unknown> => {
@@ -34,7 +35,7 @@ const checkPairable = (operation: string, left: DStreamNode<unknown>, right: unk
 };
 
 /** A node whose RDD at each time combines its two parents' RDDs at that time. */
-class PairedDStream<A, B, C> extends DStreamNode<C> {
+export class PairedDStream<A, B, C> extends DStreamNode<C> {
   readonly #left: DStreamNode<A>;
   readonly #right: DStreamNode<B>;
   readonly #combine: (left: RDD<A>, right: RDD<B>) => RDD<C>;
@@ -149,4 +150,4 @@ export const fullOuterJoin: {
 export const cogroup: {
   <K, W>(other: DStream<readonly [K, W]>, numPartitions?: number): <V>(self: DStream<readonly [K, V]>) => DStream<readonly [K, readonly [ReadonlyArray<V>, ReadonlyArray<W>]]>;
   <K, V, W>(self: DStream<readonly [K, V]>, other: DStream<readonly [K, W]>, numPartitions?: number): DStream<readonly [K, readonly [ReadonlyArray<V>, ReadonlyArray<W>]]>;
-} = dual(paired("cogroup", (a, b, n) => a.cogroup(b, n)), firstTwoAreStreams, checkOther("cogroup"));
+} = dual(paired("cogroup", (a, b, n) => a.cogroup(b, n).map((kv) => (asGroup(kv[1][0]), asGroup(kv[1][1]), kv), "cogroup")), firstTwoAreStreams, checkOther("cogroup"));

@@ -11,6 +11,7 @@ import type { DStream } from "./dstream.ts";
 import { type DStreamNode, nodeOf, TransformedDStream } from "./_node.ts";
 import { checkFunction, checkPartitions } from "./_checks.ts";
 import { dual } from "./_dual.ts";
+import { asGroup } from "../_grouped.ts";
 
 /**
  * A literal type widened to its primitive (`1` to `number`), so that values made with
@@ -141,7 +142,9 @@ export const groupByKey: {
 } = dual(<K, V>(self: DStream<readonly [K, V]>, numPartitions?: number): DStream<readonly [K, ReadonlyArray<V>]> => {
   const node = nodeOf(self, "groupByKey");
   const n = checkPartitions("groupByKey", node as DStreamNode<unknown>, numPartitions);
-  return new TransformedDStream(node, "groupByKey", (rdd: RDD<readonly [K, V]>) => rdd.groupByKey(n));
+  return new TransformedDStream(node, "groupByKey", (rdd: RDD<readonly [K, V]>) =>
+    // Marked as groups, so pprint shows (a,[1, 1]) and not a tuple.
+    rdd.groupByKey(n).map((kv) => (asGroup(kv[1]), kv), "groupByKey"));
 });
 
 /**

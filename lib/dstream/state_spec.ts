@@ -60,12 +60,25 @@ interface SpecFields<K, V, S, E> {
  *
  * @example
  * ```ts
- * import { type Option, Seconds, type State, StateSpec } from "@dstreams/dstreams";
+ * import { foreachRDD, getOrElse, ManualClock, mapWithState, type Option, pipe, Seconds, SparkContext, type State, StateSpec, StreamingContext } from "@dstreams/dstreams";
+ * import assert from "node:assert";
  * const spec = StateSpec.function((word: string, one: Option<number>, state: State<number>) => {
- *   const sum = (one._tag === "Some" ? one.value : 0) + (state.exists() ? state.get() : 0);
+ *   const sum = pipe(one, getOrElse(() => 0)) + (state.exists() ? state.get() : 0);
  *   state.update(sum);
  *   return [word, sum] as const;
  * }).timeout(Seconds(30));
+ * const clock = new ManualClock();
+ * const ssc = new StreamingContext(new SparkContext(), Seconds(1), { clock });
+ * const seen: unknown[] = [];
+ * pipe(
+ *   ssc.queueStream([[["a", 1] as const], [["a", 2] as const]]),
+ *   mapWithState(spec),
+ *   foreachRDD((rdd) => void seen.push(rdd.collect())),
+ * );
+ * ssc.start();
+ * await clock.advance(Seconds(2));
+ * await ssc.stop();
+ * assert.deepEqual(seen, [[["a", 1]], [["a", 3]]]);
  * ```
  * @category state
  * @since 0.1.0

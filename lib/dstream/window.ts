@@ -21,6 +21,7 @@ import { type DStreamNode, nodeOf, TransformedDStream } from "./_node.ts";
 import type { Widen } from "./pair.ts";
 import { checkDuration, checkFunction, checkPartitions, durationSource } from "./_checks.ts";
 import { dual } from "./_dual.ts";
+import { asGroup } from "../_grouped.ts";
 import {
   BatchUnderWindowDStream,
   type InverseWindowFunctions,
@@ -424,5 +425,5 @@ export const groupByKeyAndWindow: {
       },
       (a, b) => a.concat(b),
       n,
-    ));
+    ).map((kv) => (asGroup(kv[1]), kv), operation));
 });

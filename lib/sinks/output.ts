@@ -10,7 +10,7 @@ import type { DStream } from "../dstream/dstream.ts";
 import { nodeOf } from "../dstream/_node.ts";
 import { dual } from "../dstream/_dual.ts";
 import { describeValue } from "../_describe.ts";
-import { formatRecord } from "./format.ts";
+import { formatBatch, type PrintStyle } from "./format.ts";
 
 /**
  * Runs `f` on each batch's RDD, on the driver. A returned promise is awaited before
@@ -18,8 +18,19 @@ import { formatRecord } from "./format.ts";
  *
  * @example
  * ```ts
- * import { foreachRDD } from "@dstreams/dstreams";
- * const logCounts = foreachRDD((rdd: { count(): number }, time) => console.log(`${time}: ${rdd.count()}`));
+ * import { foreachRDD, ManualClock, pipe, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
+ * import assert from "node:assert";
+ * const clock = new ManualClock();
+ * const ssc = new StreamingContext(new SparkContext(), Seconds(1), { clock });
+ * const lines: string[] = [];
+ * pipe(
+ *   ssc.queueStream([["a", "b"], ["c"]]),
+ *   foreachRDD(async (rdd, time) => void lines.push(`${time}: ${rdd.count()}`)), // awaited
+ * );
+ * ssc.start();
+ * await clock.advance(Seconds(2));
+ * await ssc.stop();
+ * assert.deepEqual(lines, ["1000 ms: 2", "2000 ms: 1"]);
  * ```
  * @category outputs
  * @since 0.1.0
@@ -42,7 +53,7 @@ const checkOutputFunction = (f: unknown): void => {
 };
 
 /**
- * Options for {@link pprint}.
+ * Options for {@link pprint} and {@link print}.
  *
  * @category outputs
  * @since 0.1.0
@@ -52,32 +63,34 @@ export interface PprintOptions {
   readonly print?: (block: string) => void;
 }
 
-/** The dashes around a `pprint` header: 43, as Spark prints them. */
-const DASHES = "-".repeat(43);
-
-/**
- * Formats one batch as `pprint` prints it: Spark's block.
- *
- * @category outputs
- * @since 0.1.0
- */
-export const formatBatch = <A>(records: ReadonlyArray<A>, time: Time, num: number): string => {
-  const lines = [DASHES, `Time: ${time}`, DASHES];
-  for (let i = 0; i < Math.min(num, records.length); i++) lines.push(formatRecord(records[i]));
-  if (records.length > num) lines.push("...");
-  lines.push("");
-  return lines.join("\n");
+const printer = (operation: string, style: PrintStyle) =>
+<A>(self: DStream<A>, num = 10, options: PprintOptions = {}): void => {
+  checkNum(operation, num);
+  const print = options.print ?? ((block: string) => console.log(block));
+  const node = nodeOf(self, operation);
+  node.context.registerOutput(node, operation, (rdd, time) => print(formatBatch(rdd.take(num + 1), time, num, style)));
 };
 
 /**
- * Prints the first `num` records of every batch in Spark's block: 43 dashes,
- * `Time: <batch time>`, the dashes again, the records, `...` when there are more,
- * and a blank line.
+ * PySpark's `pprint`: prints the first `num` records of every batch in Spark's block,
+ * 43 dashes, `Time: <batch time>` in local time as PySpark shows it
+ * (`Time: 2014-10-14 15:25:21`, `.500000` for a time between seconds), the dashes again,
+ * the records (`(hello,1)`), `...` when there are more, and an empty line.
  *
  * @example
  * ```ts
- * import { pprint } from "@dstreams/dstreams";
- * const printFive = pprint(5);
+ * import { ManualClock, pipe, pprint, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
+ * import assert from "node:assert";
+ * const start = new Date(2014, 9, 14, 15, 25, 20).getTime(); // local time
+ * const clock = new ManualClock(start);
+ * const ssc = new StreamingContext(new SparkContext(), Seconds(1), { clock });
+ * const blocks: string[] = [];
+ * pipe(ssc.queueStream([[["hello", 1], ["world", 1]]]), pprint(10, { print: (block) => blocks.push(block) }));
+ * ssc.start();
+ * await clock.advance(Seconds(1));
+ * await ssc.stop();
+ * const dashes = "-".repeat(43);
+ * assert.deepEqual(blocks, [`${dashes}\nTime: 2014-10-14 15:25:21\n${dashes}\n(hello,1)\n(world,1)\n`]);
  * ```
  * @category outputs
  * @since 0.1.0
@@ -85,19 +98,36 @@ export const formatBatch = <A>(records: ReadonlyArray<A>, time: Time, num: numbe
 export const pprint: {
   (num?: number, options?: PprintOptions): <A>(self: DStream<A>) => void;
   <A>(self: DStream<A>, num?: number, options?: PprintOptions): void;
-} = dual(
-  <A>(self: DStream<A>, num = 10, options: PprintOptions = {}): void => {
-    checkNum(num);
-    const print = options.print ?? ((block: string) => console.log(block));
-    const node = nodeOf(self, "pprint");
-    node.context.registerOutput(node, "pprint", (rdd, time) => print(formatBatch(rdd.take(num + 1), time, num)));
-  },
-  undefined,
-  (num: unknown = 10) => checkNum(num),
-);
+} = dual(printer("pprint", "python"), undefined, (num: unknown = 10) => checkNum("pprint", num));
 
-const checkNum = (num: unknown): void => {
+/**
+ * Scala's `print`: the block {@link pprint} prints, with the batch time as Scala shows
+ * it (`Time: 1413299121000 ms`) and grouped values as `CompactBuffer(1, 1)`.
+ *
+ * @example
+ * ```ts
+ * import { ManualClock, pipe, print, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
+ * import assert from "node:assert";
+ * const clock = new ManualClock();
+ * const ssc = new StreamingContext(new SparkContext(), Seconds(1), { clock });
+ * const blocks: string[] = [];
+ * pipe(ssc.queueStream([[["hello", 1], ["world", 1]]]), print(1, { print: (block) => blocks.push(block) }));
+ * ssc.start();
+ * await clock.advance(Seconds(1));
+ * await ssc.stop();
+ * const dashes = "-".repeat(43);
+ * assert.deepEqual(blocks, [`${dashes}\nTime: 1000 ms\n${dashes}\n(hello,1)\n...\n`]);
+ * ```
+ * @category outputs
+ * @since 0.2.0
+ */
+export const print: {
+  (num?: number, options?: PprintOptions): <A>(self: DStream<A>) => void;
+  <A>(self: DStream<A>, num?: number, options?: PprintOptions): void;
+} = dual(printer("print", "scala"), undefined, (num: unknown = 10) => checkNum("print", num));
+
+const checkNum = (operation: string, num: unknown): void => {
   if (typeof num !== "number" || !Number.isSafeInteger(num) || num < 0) {
-    throw new RangeError(`pprint's num must be a non-negative whole number of records, got ${describeValue(num)}`);
+    throw new RangeError(`${operation}'s num must be a non-negative whole number of records, got ${describeValue(num)}: e.g. ${operation}(10)`);
   }
 };

@@ -85,9 +85,12 @@ const writeTextFolder = async <A>(rdd: RDD<A>, path: string): Promise<void> => {
  *
  * @example
  * ```ts
- * import { saveAsTextFiles } from "@dstreams/dstreams";
- * // batch 1000 ms goes to out/counts-1000.txt/part-00000, …
- * const save = saveAsTextFiles("out/counts", "txt");
+ * import { rddToFileName, saveAsTextFiles, Time } from "@dstreams/dstreams";
+ * import assert from "node:assert";
+ * const save = saveAsTextFiles("out/counts", "txt"); // pipe(wordCounts, save)
+ * // the batch at 1000 ms goes to the folder out/counts-1000.txt: part-00000, …, _SUCCESS
+ * assert.equal(rddToFileName("out/counts", "txt", new Time(1000)), "out/counts-1000.txt");
+ * assert.equal(typeof save, "function");
  * ```
  * @category outputs
  * @since 0.1.0

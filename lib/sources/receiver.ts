@@ -84,22 +84,28 @@ export interface ReceiverDStream<T> extends DStream<T> {
  *
  * @example
  * ```ts
- * import { count, ManualClock, pprint, Receiver, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
- * class Ticks extends Receiver<number> {
- *   #timer: ReturnType<typeof setInterval> | undefined;
- *   onStart(): void {
- *     let n = 0;
- *     this.#timer = setInterval(() => this.store(n++), 10);
+ * import { count, foreachRDD, ManualClock, Receiver, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
+ * import assert from "node:assert";
+ * // A receiver that stores what its source pushes (here: the test, through push).
+ * class Pushed extends Receiver<string> {
+ *   push(line: string): void {
+ *     if (this.isStarted() && !this.isStopped()) this.store(line);
  *   }
- *   onStop(): void {
- *     clearInterval(this.#timer);
- *   }
+ *   onStart(): void {}
+ *   onStop(): void {}
  * }
  * const clock = new ManualClock();
- * const ssc = new StreamingContext(new SparkContext({ appName: "Ticks" }), Seconds(1), { clock });
- * ssc.receiverStream(new Ticks(), { maxRate: 100 }).pipe(count(), pprint(10, { print: () => {} }));
+ * const ssc = new StreamingContext(new SparkContext({ appName: "Pushed" }), Seconds(1), { clock });
+ * const receiver = new Pushed();
+ * const counts: number[] = [];
+ * ssc.receiverStream(receiver, { maxRate: 100 }).pipe(count(), foreachRDD((rdd) => void counts.push(...rdd.collect())));
  * ssc.start();
+ * receiver.push("a");
+ * receiver.push("b");
+ * await clock.advance(Seconds(1));
  * await ssc.stop();
+ * assert.deepEqual(counts, [2]);
+ * assert.ok(receiver.isStopped(), "stopped with the context");
  * ```
  * @category inputs
  * @since 0.1.0
