@@ -133,6 +133,7 @@ export const snapshot = (store: UIStore, appName: string, killEnabled: boolean):
     appName,
     killEnabled,
     state: store.ssc.getState(),
+    uptime: store.startTime === undefined ? null : store.ssc.clock.now() - store.startTime,
     batchDuration: store.batchDuration,
     retainedBatches: store.retainedBatches,
     statistics: statistics(store),

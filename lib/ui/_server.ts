@@ -177,6 +177,9 @@ export class UIServer {
         return this.#send(res, 200, "text/javascript; charset=utf-8", UI_SCRIPT);
       case "/static/ui.css":
         return this.#send(res, 200, "text/css; charset=utf-8", UI_CSS);
+      case "/favicon.ico":
+        res.writeHead(204, SECURITY_HEADERS);
+        return void res.end();
       case "/events":
         return this.#events(res);
       case "/metrics":
