@@ -128,7 +128,8 @@ export class StatusLine {
 
   #draw(): void {
     if (this.#stopped || !this.#atLineStart) return;
-    const width = Math.max(20, (this.#terminal.stderr.columns ?? 80) - 1);
+    const columns = this.#terminal.stderr.columns;
+    const width = Math.max(20, (columns !== undefined && columns > 0 ? columns : 80) - 1);
     let text = statusText(this.#store);
     // A line longer than the terminal would wrap, and the next clear would leave its start behind.
     if (text.length > width) text = `${text.slice(0, width - 1)}…`;
