@@ -62,7 +62,7 @@ export const UI_SCRIPT: string = String.raw`"use strict";
   }
 
   // ---- charts -------------------------------------------------------------------------
-  var W = 560, H = 150, PAD = 36, HW = 260;
+  var W = 560, H = 110, PAD = 36, HW = 260;
   function timeline(points, unit, mark) {
     var s = svg("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, "class": "timeline" });
     var ys = points.map(function (p) { return p[1]; }).filter(function (v) { return v !== null; });
