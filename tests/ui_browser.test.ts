@@ -13,18 +13,23 @@ import { FAILURE, LINES, uiJob } from "./_ui_job.ts";
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 const OUTPUT = fileURLToPath(new URL("./output/ui/", import.meta.url));
 
-const launch = () => {
-  if (!existsSync(CHROMIUM)) {
+const launch = (path = CHROMIUM) => {
+  if (!existsSync(path)) {
     throw new Error(
-      `The browser tests need Chromium at ${CHROMIUM}, and it is not there: install it with ` +
+      `The browser tests need Chromium at ${path}, and it is not there: install it with ` +
         "`apt-get update && apt-get install -y chromium` (Debian, Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary",
     );
   }
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: path,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
 };
+
+t.test("without Chromium the browser tests fail saying how to install it", (t) => {
+  t.throws(() => launch("/nowhere/chromium"), /Chromium at \/nowhere\/chromium.*apt-get update && apt-get install -y chromium/);
+  t.end();
+});
 
 t.test("the live page shows the listener's figures, draws its charts and the failing batch's error", async (t) => {
   mkdirSync(OUTPUT, { recursive: true });
