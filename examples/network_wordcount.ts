@@ -8,6 +8,7 @@
  *   npx deno run --allow-net examples/network_wordcount.ts localhost 9999
  *   npx tsx examples/network_wordcount.ts localhost 9999 [batchSeconds]
  *
+ * While it runs, the Streaming page is at http://127.0.0.1:4040/ (the address is printed).
  * Ctrl-C stops the job cleanly.
  */
 import process from "node:process";
@@ -23,6 +24,7 @@ import {
   StreamingContext,
   type TextFeeder,
 } from "../mod.ts";
+import { startUI } from "../ui.ts";
 
 const usage = "Usage: network_wordcount.ts <hostname> <port> [batchSeconds]  |  network_wordcount.ts --demo [batches]";
 const args = process.argv.slice(2);
@@ -59,6 +61,10 @@ ssc.addStreamingListener({
 });
 process.once("SIGINT", () => void ssc.stop());
 
+// The Streaming page (and a status line when the terminal shows one) while the job runs.
+const ui = await startUI(ssc);
+console.error(`Streaming UI at ${ui.url}`);
+
 ssc.start();
 try {
   // Resolves once stopped (after the demo's last batch or Ctrl-C); rejects if a batch failed.
@@ -66,4 +72,5 @@ try {
 } finally {
   if (ssc.getState() !== "STOPPED") await ssc.stop();
   await feeder?.close();
+  await ui.close();
 }

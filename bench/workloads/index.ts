@@ -7,6 +7,7 @@ import { runningCounts } from "./running.ts";
 import { socketIngest } from "./socket.ts";
 import { windowedWordCount, windowLength } from "./windowed.ts";
 import { wordCount } from "./wordcount.ts";
+import { wordCountWithPage } from "./wordcount_ui.ts";
 
 export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
   wordCount,
@@ -17,4 +18,5 @@ export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
   emptyBatches,
   socketIngest,
   typedDecode,
+  wordCountWithPage,
 ];

@@ -23,6 +23,7 @@ import { ContextGraph } from "./_context_graph.ts";
 import { prepareGraph } from "./_graph_preparation.ts";
 import { Termination, timeoutMilliseconds } from "./_termination.ts";
 import { describeValue } from "../_describe.ts";
+import { createListenerBus, type ListenerBus } from "./_listener_bus.ts";
 
 /**
  * The states of a StreamingContext, as Spark names them.
@@ -142,7 +143,7 @@ export class StreamingContext {
   #stopping: Promise<void> | undefined;
   #releaseClock: (() => void) | undefined;
   readonly #graph: ContextGraph;
-  readonly #listeners = new Set<StreamingListener>();
+  readonly #listeners: ListenerBus = createListenerBus(this, () => this.#logger);
   readonly #termination = new Termination();
 
   constructor(sparkContext: SparkContext, batchDuration: Duration, options: StreamingContextOptions = {}) {
@@ -199,14 +200,9 @@ export class StreamingContext {
     this.#termination.fail(error);
   }
 
+  /** Queues the event on the listener bus, which delivers it asynchronously (see `_listener_bus.ts`). */
   #post(event: (listener: StreamingListener) => void): void {
-    for (const listener of this.#listeners) {
-      try {
-        event(listener);
-      } catch (error) {
-        this.#logger.error("A StreamingListener threw; it is kept, and the job goes on", error);
-      }
-    }
+    this.#listeners.post(event);
   }
 
   // -------------------------------------------------------------------------------------
@@ -307,12 +303,17 @@ export class StreamingContext {
     this.#rememberDuration = duration;
   }
 
+  /**
+   * Registers a listener. Its events are queued and delivered asynchronously, in order;
+   * a listener that returns a promise gets its next event once it settles. At most 10000
+   * events wait for a listener: beyond that they are dropped, counted and warned about.
+   */
   addStreamingListener(listener: StreamingListener): void {
     this.#listeners.add(listener);
   }
 
   removeStreamingListener(listener: StreamingListener): void {
-    this.#listeners.delete(listener);
+    this.#listeners.remove(listener);
   }
 
   /** Starts receiving and processing. Batches fall at multiples of the batch interval. */
