@@ -94,7 +94,7 @@ export {
   type StreamingContextState,
 } from "./lib/context/streaming_context.ts";
 export { BatchError } from "./lib/context/job_scheduler.ts";
-export type { BatchInfo, OutputOperationInfo, ReceiverInfo, StreamingListener } from "./lib/context/listener.ts";
+export type { BatchInfo, OutputOperationInfo, ReceiverInfo, StreamingListener, StreamInputInfo } from "./lib/context/listener.ts";
 export type { Logger } from "./lib/dstream/_graph.ts";
 
 // inputs
