@@ -205,12 +205,18 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     const clock = this.context.clock;
     this.#supervise(run, `a tick of every(${periodMs} ms)`, async (signal) => {
       let next = clock.now() + periodMs;
-      while (await clock.sleepUntil(next, signal)) {
+      let sleeping = clock.sleepUntil(next, signal);
+      while (await sleeping) {
         if (signal.aborted) return;
-        await tick();
         next += periodMs;
         const now = clock.now();
         if (next <= now) next = now + periodMs;
+        // The next wait starts before the tick runs, so a tick's own duration does not shift the schedule.
+        sleeping = clock.sleepUntil(next, signal);
+        // A synchronous tick is not awaited: the loop is back waiting in the same turn, so a
+        // ManualClock's advance wakes it before the test goes on.
+        const result = tick();
+        if (isThenable(result)) await result;
       }
     });
   }
