@@ -7,7 +7,9 @@
  */
 import t from "tap";
 import { foreachRDD, ManualClock, Milliseconds, pipe, Receiver, Seconds, SparkContext, StreamingContext } from "../mod.ts";
-import type { BatchInfo, StreamingContextOptions } from "../mod.ts";
+import type { BatchInfo, RDD, StreamingContextOptions, Time } from "../mod.ts";
+import { graphOf, InputDStream, type StreamingGraph } from "../spi.ts";
+import { RDD as RDDs } from "../lib/rdd/rdd.ts";
 
 class Manual<T> extends Receiver<T> {
   onStart(): void {}
@@ -146,4 +148,40 @@ t.test("backpressure options are checked, on the context and on a stream", async
   t.throws(() => ssc.receiverStream(new Manual<number>(), { initialRate: Number.POSITIVE_INFINITY }), /receiverStream's initialRate must be a positive, finite number/);
   t.throws(() => ssc.socketTextStream("127.0.0.1", 9, { minRate: 0 }), /socketTextStream's minRate must be a positive/);
   await ssc.stop();
+});
+
+t.test("a direct input reads the same estimate through the graph's rateControl hook", async (t) => {
+  /** A direct input with an endless backlog: each batch takes what the rate allows. */
+  class Backlog extends InputDStream<number> {
+    readonly control;
+    #next = 0;
+    #batches = 0;
+    constructor(graph: StreamingGraph) {
+      super(graph, "backlog");
+      this.control = graph.rateControl?.(this, { initialRate: 200 });
+    }
+    protected take(_time: Time): { readonly rdd: RDD<number>; readonly count: number } {
+      // Four batches, then nothing: with processing as long as the interval, the clock the
+      // outputs move would otherwise keep generating batches.
+      const n = this.#batches++ < 4 ? Math.floor(this.control?.rate() ?? 1000) : 0;
+      const records = range(this.#next, this.#next + n);
+      this.#next += n;
+      return { rdd: RDDs.fromArray(records), count: n };
+    }
+  }
+  const clock = new ManualClock();
+  const ssc = new StreamingContext(new SparkContext({ appName: "direct", logLevel: "OFF" }), Seconds(1), { clock });
+  const input = new Backlog(graphOf(ssc));
+  const sizes: number[] = [];
+  pipe(input, foreachRDD((rdd) => {
+    sizes.push(rdd.count());
+    void clock.advance(Milliseconds(rdd.count())); // 1 ms per record: 1000 records/s
+  }));
+  ssc.start();
+  for (let k = 1; k <= 6; k++) await clock.setTime(Math.max(clock.now(), k * 1000));
+  await ssc.stop();
+  t.same(sizes.slice(0, 4), [200, 200, 1000, 1000], "initialRate, then the estimate");
+  const off = new StreamingContext(new SparkContext({ appName: "direct-off", logLevel: "OFF" }), Seconds(1), { clock: new ManualClock(), backpressure: false });
+  t.equal(graphOf(off).rateControl(new Backlog(graphOf(off))), undefined, "no control when backpressure is off");
+  await off.stop();
 });
