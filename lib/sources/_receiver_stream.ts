@@ -9,7 +9,7 @@ import { RDD } from "../rdd/rdd.ts";
 import { Duration, type Time } from "../time/duration.ts";
 import { InputDStream } from "../dstream/_input.ts";
 import type { RateControl, StreamingGraph } from "../dstream/_graph.ts";
-import { checkMaxRate, checkRate, recordsAllowed } from "./rate_limiter.ts";
+import { checkMaxRate, checkRateSettings, recordsAllowed } from "./rate_limiter.ts";
 import { describeError } from "../_describe.ts";
 import { Receiver, type ReceiverDStream, type ReceiverOptions } from "./receiver.ts";
 import { attachSupervisor, supervisorOf } from "./_supervisor.ts";
@@ -88,12 +88,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       throw new Error(`This receiver already feeds stream ${String(owner.streamId)}: create one receiver instance per receiverStream`);
     }
     const maxRate = checkMaxRate(options?.maxRate, kind);
-    const initialRate = checkRate(options?.initialRate, "initialRate", kind);
-    const minRate = checkRate(options?.minRate, "minRate", kind);
-    const backpressure = options?.backpressure;
-    if (backpressure !== undefined && typeof backpressure !== "boolean") {
-      throw new TypeError(`${kind}'s backpressure must be true or false, got ${JSON.stringify(backpressure) ?? typeof backpressure}`);
-    }
+    const { backpressure, initialRate, minRate } = checkRateSettings(options ?? {}, kind);
     const bound = checkBufferBound(options?.maxBufferedRecords, kind);
     const minDelay = checkDelay(options?.minRestartDelay, "minRestartDelay", kind, 100);
     const maxDelay = checkDelay(options?.maxRestartDelay, "maxRestartDelay", kind, 2000);
