@@ -2,27 +2,33 @@
  * `npm run bench` (full), `npm run bench:quick` (tiny inputs, same code paths).
  *
  *   node --expose-gc --import ./bench/loader/register.mjs bench/run.ts [--quick] [--only=wordcount,grep]
- *     [--contenders=dstreams,RxJS] [--isolate | --no-isolate] [--out=path | --no-out]
+ *     [--contenders=dstreams,RxJS] [--isolate | --no-isolate] [--out=path | --no-out] [--long]
+ *
+ * After the table, the overload scenario (bench/overload.ts): 60 s of real time at twice
+ * the sustainable rate (`--long`: 10 minutes; `--quick`: 3 s), then what backpressure
+ * costs at normal load.
  *
  * Prints the table on standard output, progress on standard error, and writes
  * bench/results.json. `--child=<workload>` is the harness's own child mode.
  */
 import process from "node:process";
 import { CONTENDERS, type ContenderName, formatTable, runBench, runChild } from "./harness.ts";
-import { WORKLOADS } from "./workloads/index.ts";
+import { writeFileSync } from "node:fs";
+import { SCENARIOS, WORKLOADS } from "./workloads/index.ts";
+import { backpressureCost, formatOverload, runOverload } from "./overload.ts";
 
 const args = process.argv.slice(2);
 const value = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const flag = (name: string): boolean => args.includes(`--${name}`);
 
-const known = ["quick", "isolate", "no-isolate", "no-out", "only", "contenders", "out", "child", "help"];
+const known = ["quick", "long", "isolate", "no-isolate", "no-out", "only", "contenders", "out", "child", "help"];
 const unknown = args.filter((a) => !known.includes(a.replace(/^--/, "").replace(/=.*$/, "")));
 if (unknown.length > 0 || flag("help")) {
   if (unknown.length > 0) console.error(`Unknown argument(s): ${unknown.join(" ")}`);
   console.error(
-    "Usage: npm run bench -- [--quick] [--only=<ids>] [--contenders=<names>] [--isolate|--no-isolate] [--out=<file>|--no-out]",
+    "Usage: npm run bench -- [--quick] [--long] [--only=<ids>] [--contenders=<names>] [--isolate|--no-isolate] [--out=<file>|--no-out]",
   );
-  console.error(`Workloads: ${WORKLOADS.map((w) => w.id).join(", ")}; contenders: ${CONTENDERS.join(", ")}`);
+  console.error(`Workloads: ${[...WORKLOADS.map((w) => w.id), ...SCENARIOS].join(", ")}; contenders: ${CONTENDERS.join(", ")}`);
   process.exit(unknown.length > 0 ? 2 : 0);
 }
 
@@ -32,7 +38,7 @@ if (child !== undefined) {
   await runChild(WORKLOADS, child, (value("contenders")?.split(",") ?? CONTENDERS) as ContenderName[], mode);
 } else {
   const only = value("only")?.split(",");
-  const badIds = only?.filter((id) => !WORKLOADS.some((w) => w.id === id)) ?? [];
+  const badIds = only?.filter((id) => !WORKLOADS.some((w) => w.id === id) && !SCENARIOS.includes(id)) ?? [];
   const contenders = value("contenders")?.split(",") as ContenderName[] | undefined;
   const badNames = contenders?.filter((c) => !CONTENDERS.includes(c)) ?? [];
   if (badIds.length > 0 || badNames.length > 0) {
@@ -40,13 +46,29 @@ if (child !== undefined) {
     console.error(`Workloads: ${WORKLOADS.map((w) => w.id).join(", ")}; contenders: ${CONTENDERS.join(", ")}`);
     process.exit(2);
   }
-  const report = await runBench(WORKLOADS, {
+  const raced = only?.filter((id) => !SCENARIOS.includes(id));
+  const report = raced !== undefined && raced.length === 0 ? undefined : await runBench(WORKLOADS, {
     mode,
-    ...(only === undefined ? {} : { only }),
+    ...(raced === undefined ? {} : { only: raced }),
     ...(contenders === undefined ? {} : { contenders }),
     ...(flag("isolate") ? { isolate: true } : flag("no-isolate") ? { isolate: false } : {}),
     ...(flag("no-out") ? { out: null } : value("out") === undefined ? {} : { out: value("out")! }),
   });
-  console.log(formatTable(report));
-  if (report.rows.some((r) => r.status === "mismatch" || r.status === "error")) process.exitCode = 1;
+  if (report !== undefined) {
+    console.log(formatTable(report));
+    if (report.rows.some((r) => r.status === "mismatch" || r.status === "error")) process.exitCode = 1;
+  }
+  if (only === undefined || only.includes("overload")) {
+    const log = (line: string) => console.error(line);
+    const durationMs = mode.quick ? 3_000 : flag("long") ? 600_000 : 60_000;
+    const overload = await runOverload({ durationMs, batchMs: 250, sampleEveryMs: mode.quick ? 500 : flag("long") ? 30_000 : 5_000 }, log);
+    const cost = mode.quick ? await backpressureCost(200, 3, 1) : await backpressureCost(10_000, 30, 5);
+    console.log(`\n${formatOverload(overload, cost)}`);
+    if (overload.sent !== overload.processed) process.exitCode = 1;
+    if (!mode.quick && !flag("no-out")) {
+      const file = new URL(flag("long") ? "./results-overload-long.json" : "./results-overload.json", import.meta.url);
+      writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, overload, cost }, null, 2)}\n`);
+      log(`[bench] overload figures written to ${file.pathname}`);
+    }
+  }
 }

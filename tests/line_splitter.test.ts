@@ -25,6 +25,14 @@ t.test("\\r\\n and \\r end lines too, as Java's readLine treats them", async (t)
   t.same(splitter.push(bytes("\nd\n")), ["d"], "a \\r\\n split across reads is one line end");
 });
 
+t.test("a \\r followed by more text in the same read ends only its own line: a \\n in the next read ends the next line", async (t) => {
+  const splitter = new LineSplitter(() => {});
+  t.same(splitter.push(bytes("50%\r100%")), ["50%"]);
+  t.same(splitter.push(bytes("\ndone\n")), ["100%", "done"], "not 100%done");
+  t.same(splitter.push(bytes("x\r")), ["x"]);
+  t.same(splitter.push(bytes("\ny\n")), ["y"], "a \\r\\n split right between the two is still one line end");
+});
+
 t.test("invalid UTF-8 is reported and replaced, not fatal", async (t) => {
   const reports: number[] = [];
   const splitter = new LineSplitter((n) => reports.push(n));

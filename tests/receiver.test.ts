@@ -8,7 +8,16 @@ import { foreachRDD, Milliseconds, pipe, Receiver, Seconds } from "../mod.ts";
 import { SocketTextInputDStream } from "../spi.ts";
 import type { ReceiverInfo } from "../mod.ts";
 import { testContext } from "./_contexts.ts";
-import { until } from "./_io.ts";
+import type { ManualClock } from "../mod.ts";
+
+/**
+ * Advances the manual clock through a restart's wait, then lets the restart's
+ * continuations run (one turn of the event loop: no waiting for time).
+ */
+const through = async (clock: ManualClock, ms: number): Promise<void> => {
+  await clock.advance(Milliseconds(ms));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+};
 
 /** A receiver driven by the test: it records its life and stores what it is told to. */
 class Probe<T> extends Receiver<T> {
@@ -91,7 +100,11 @@ t.test("a receiver that throws in onStart is reported and restarted with a doubl
   probe.failStarts = 3;
   const { ssc, clock, batches, errors, input } = pipeline(probe);
   ssc.start();
-  await until(() => probe.isStarted() && probe.events.length === 7, "the fourth start");
+  t.notOk(probe.isStarted(), "the first start failed: waiting on the context's clock");
+  await through(clock, 5);
+  await through(clock, 10);
+  t.equal(probe.events.length, 6, "three failed starts; no fourth before 20 ms more have passed on the clock");
+  await through(clock, 20);
   t.same(probe.events, Array(4).fill("start(started=true)").join(",stop,").split(","), "each failed start is followed by onStop");
   t.same(errors.map((e) => e.lastErrorMessage), [
     `Error starting receiver ${input.name}; restarting in 5 ms`,
@@ -119,7 +132,10 @@ t.test("an async onStart that rejects counts as a failed start", async (t) => {
   }
   const { ssc, clock, batches, errors } = pipeline(new Async());
   ssc.start();
-  await until(() => starts === 2, "the second start");
+  await through(clock, 0);
+  t.equal(errors.length, 1, "the rejection is reported");
+  await through(clock, 5);
+  t.equal(starts, 2);
   await clock.advance(Seconds(1));
   await ssc.stop();
   t.match(errors[0]!.lastError, /not yet/);
@@ -128,21 +144,26 @@ t.test("an async onStart that rejects counts as a failed start", async (t) => {
 
 t.test("restart() stops, waits and starts again; a stored record resets the back-off", async (t) => {
   const probe = new Probe<string>();
-  const { ssc, errors } = pipeline(probe);
+  const { ssc, clock, errors } = pipeline(probe);
   ssc.start();
   probe.restart("connection lost", new Error("ECONNRESET"));
   t.notOk(probe.isStarted(), "stopped while it waits");
   t.same(probe.events, ["start(started=true)", "stop"]);
   probe.restart("ignored: a restart is under way");
-  await until(() => probe.isStarted(), "the restart");
+  await through(clock, 4);
+  t.notOk(probe.isStarted(), "still waiting after 4 ms of the clock");
+  await through(clock, 1);
   t.same(probe.events, ["start(started=true)", "stop", "start(started=true)"]);
   probe.restart("lost again");
-  await until(() => probe.isStarted(), "the second restart");
+  await through(clock, 10);
+  t.ok(probe.isStarted(), "the second restart");
   probe.store("x");
   probe.restart("lost after a record");
-  await until(() => probe.isStarted(), "the third restart");
+  await through(clock, 5);
+  t.ok(probe.isStarted(), "the third restart");
   probe.restart("explicit delay", undefined, Milliseconds(1));
-  await until(() => probe.isStarted(), "the fourth restart");
+  await through(clock, 1);
+  t.ok(probe.isStarted(), "the fourth restart");
   t.same(errors.map((e) => e.lastErrorMessage), [
     "connection lost; restarting in 5 ms",
     "lost again; restarting in 10 ms",
@@ -155,7 +176,7 @@ t.test("restart() stops, waits and starts again; a stored record resets the back
 
 t.test("listeners see the receiver start, stop and start again around a restart", async (t) => {
   const probe = new Probe<string>();
-  const { ssc, input } = pipeline(probe);
+  const { ssc, clock, input } = pipeline(probe);
   const seen: string[] = [];
   ssc.addStreamingListener({
     onReceiverStarted: ({ receiverInfo }) => void seen.push(`started ${receiverInfo.name} active=${receiverInfo.active}`),
@@ -164,7 +185,7 @@ t.test("listeners see the receiver start, stop and start again around a restart"
   });
   ssc.start();
   probe.restart("lost");
-  await until(() => probe.isStarted(), "the restart");
+  await through(clock, 5);
   await ssc.stop();
   const name = input.name;
   t.same(seen, [
@@ -178,12 +199,12 @@ t.test("listeners see the receiver start, stop and start again around a restart"
 
 t.test("ssc.stop() during a restart's wait ends it: the receiver does not come back", async (t) => {
   const probe = new Probe<string>();
-  const { ssc } = pipeline(probe, { minRestartDelay: Milliseconds(50) });
+  const { ssc, clock } = pipeline(probe, { minRestartDelay: Milliseconds(50) });
   ssc.start();
   probe.restart("flaky");
   await ssc.stop();
   const before = probe.events.length;
-  await new Promise((resolve) => setTimeout(resolve, 80)); // longer than the restart delay
+  await through(clock, 80); // longer than the restart delay
   t.equal(probe.events.length, before, "no start after the stop");
   t.ok(probe.isStopped());
 });
@@ -245,4 +266,114 @@ t.test("socketTextStream is a receiver stream, with the receiver options", async
   t.equal(stream.maxBufferedRecords, 50);
   t.equal(stream.kind, "socketTextStream");
   await ssc.stop();
+});
+
+t.test("an error thrown later in every(…) is reported and restarts the receiver, with back-off; the ticks run on the context's clock", async (t) => {
+  let starts = 0;
+  let ticks = 0;
+  class Ticking extends Receiver<number> {
+    onStart(): void {
+      starts++;
+      this.every(Milliseconds(100), () => {
+        ticks++;
+        if (ticks === 3) throw new Error("tick 3 broke");
+        this.store(ticks);
+      });
+    }
+    onStop(): void {}
+  }
+  const { ssc, clock, batches, errors, input } = pipeline(new Ticking());
+  ssc.start();
+  for (let i = 0; i < 3; i++) await through(clock, 100);
+  t.equal(ticks, 3);
+  t.equal(errors.length, 1, "reported, not a crash");
+  t.equal(errors[0]!.lastErrorMessage, `Receiver ${input.name} failed in a tick of every(100 ms); restarting in 5 ms`);
+  t.match(errors[0]!.lastError, /tick 3 broke/);
+  t.equal(starts, 1, "waits for the back-off on the clock");
+  await through(clock, 5);
+  t.equal(starts, 2, "restarted");
+  await through(clock, 100);
+  t.equal(ticks, 4, "the old run's ticks ended: one tick per period, from the new run");
+  await clock.advance(Milliseconds(1000 - clock.now()));
+  await ssc.stop();
+  t.same(batches, [[1, 2, 4]]);
+});
+
+t.test("a failing run(…) task or a promise onStart returns that rejects later is supervised the same way", async (t) => {
+  const seen: string[] = [];
+  class Looping extends Receiver<string> {
+    runs = 0;
+    async onStart(): Promise<void> {
+      this.runs++;
+      const run = this.runs;
+      this.run(async (signal) => {
+        while (!signal.aborted && (await this.sleep(Milliseconds(10)))) this.store(`run ${run}`);
+        seen.push(`run ${run} ended`);
+      });
+      if (run === 1) {
+        await this.sleep(Milliseconds(25));
+        throw new Error("the connection broke");
+      }
+      if (run === 2) {
+        this.run(() => {
+          throw new Error("a loop that fails at once");
+        });
+      }
+    }
+    onStop(): void {}
+  }
+  const receiver = new Looping();
+  const { ssc, clock, errors, batches } = pipeline(receiver);
+  ssc.start();
+  for (let i = 0; i < 3; i++) await through(clock, 10);
+  t.match(errors.map((e) => e.lastErrorMessage), [/^Error starting receiver .*; restarting in 5 ms$/]);
+  t.match(errors[0]!.lastError, /the connection broke/);
+  t.same(seen, ["run 1 ended"], "the first run's loop ended with its run");
+  await through(clock, 5);
+  t.equal(receiver.runs, 2);
+  t.match(errors[1]!.lastErrorMessage, /failed in a task it runs \(run\); restarting in 10 ms/);
+  await through(clock, 10);
+  t.equal(receiver.runs, 3);
+  await through(clock, 10);
+  await clock.advance(Milliseconds(1000 - clock.now()));
+  await ssc.stop();
+  t.same(batches.flat(), ["run 1", "run 1", "run 1", "run 3"], "records of every run arrive (run 1 stored at 10, 20 and 30 ms)");
+});
+
+t.test("store() after the receiver stopped throws a clear error instead of dropping the record", async (t) => {
+  const probe = new Probe<string>();
+  const { ssc, clock } = pipeline(probe);
+  ssc.start();
+  probe.restart("lost");
+  t.equal(probe.store("during the restart's wait"), true, "not stopped for good: the record goes to a later batch");
+  await through(clock, 5);
+  probe.stop("done");
+  t.throws(() => probe.store("late"), /receiverStream-\d+: store was called after the receiver stopped, so the records would be lost: stop timers and loops in onStop/);
+  t.throws(() => probe.store(["late"]), /store was called after the receiver stopped/);
+  t.throws(() => probe.storeRecords(["late"]), /storeRecords was called after the receiver stopped/);
+  await ssc.stop();
+  const other = new Probe<string>();
+  const second = pipeline(other);
+  second.ssc.start();
+  await second.ssc.stop();
+  t.throws(() => other.store("after ssc.stop()"), /store was called after the receiver stopped/);
+});
+
+t.test("an async onStop may still store what it held until it finishes", async (t) => {
+  let release: () => void = () => {};
+  class Flushing extends Receiver<string> {
+    onStart(): void {}
+    onStop(): Promise<void> {
+      return new Promise<void>((resolve) => (release = resolve)).then(() => void this.store("flushed"));
+    }
+  }
+  const receiver = new Flushing();
+  const { ssc, clock, batches } = pipeline(receiver);
+  ssc.start();
+  const stopping = ssc.stop({ stopGracefully: true });
+  t.ok(receiver.isStopped(), "stopping counts as stopped for loops");
+  release();
+  for (let i = 0; i < 3 && batches.length === 0; i++) await clock.advance(Seconds(1));
+  await stopping;
+  t.same(batches.flat(), ["flushed"]);
 });

@@ -6,7 +6,7 @@
 import t from "tap";
 import type { Socket } from "node:net";
 import { foreachRDD, Milliseconds, pipe, Seconds } from "../mod.ts";
-import type { ReceiverInfo } from "../mod.ts";
+import type { ManualClock, ReceiverInfo } from "../mod.ts";
 import { testContext } from "./_contexts.ts";
 import { listen, trackedServer, until, writeAll } from "./_io.ts";
 
@@ -16,6 +16,20 @@ const freePort = async (): Promise<number> => {
   const port = await listen(probe.server);
   await probe.kill();
   return port;
+};
+
+/**
+ * Waits for real I/O while moving the manual clock through the receiver's reconnect
+ * waits (they are on the context's clock), in steps of 20 ms that never reach the
+ * next batch time, so batches fall only where the test advances a whole second.
+ */
+const untilReconnected = async (clock: ManualClock, condition: () => boolean, what: string): Promise<void> => {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    if (clock.now() % 1000 <= 960) await clock.advance(Milliseconds(20));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
 };
 
 const pipeline = (port: number, options = {}) => {
@@ -35,7 +49,7 @@ t.test("a server that dies and comes back on the same port: the receiver reports
   ssc.start();
   await until(() => input.receivedRecords === 1, "the first line");
   await first.kill();
-  await until(() => errors.length >= 2, "reports of the lost server");
+  await untilReconnected(clock, () => errors.length >= 2, "reports of the lost server");
   t.match(errors[0]!.lastErrorMessage, /from 127\.0\.0\.1:\d+; reconnecting in 5 ms/, "the lost connection");
   t.match(errors[1]!.lastErrorMessage, /Error connecting to 127\.0\.0\.1:\d+; retrying in \d+ ms/, "then the refused reconnects");
   t.match(errors[1]!.lastError, /ECONNREFUSED/);
@@ -43,7 +57,7 @@ t.test("a server that dies and comes back on the same port: the receiver reports
   await clock.advance(Seconds(1));
   const second = trackedServer((socket) => socket.write("after\n"));
   await listen(second.server, port);
-  await until(() => input.receivedRecords === 2, "the line from the new server");
+  await untilReconnected(clock, () => input.receivedRecords === 2, "the line from the new server");
   await clock.advance(Seconds(1));
   t.equal(ssc.getState(), "ACTIVE");
   await ssc.stop();
@@ -140,7 +154,7 @@ t.test("when the server closes, the receiver reports it and reconnects; data aft
   const port = await listen(server);
   const { ssc, clock, input, batches, errors } = pipeline(port);
   ssc.start();
-  await until(() => connections >= 2 && input.bufferedRecords > 0, "a second connection");
+  await untilReconnected(clock, () => connections >= 2 && input.bufferedRecords > 1, "a second connection");
   await until(() => errors.length >= 1, "a report");
   await clock.advance(Seconds(1));
   await ssc.stop();
@@ -154,14 +168,14 @@ t.test("when the server is down at start, the receiver retries with back-off unt
   const port = await freePort();
   const { ssc, clock, input, batches, errors } = pipeline(port);
   ssc.start();
-  await until(() => errors.length >= 3, "three failed attempts");
+  await untilReconnected(clock, () => errors.length >= 3, "three failed attempts");
   t.match(errors[0]!.lastErrorMessage, /Error connecting to 127\.0\.0\.1:\d+; retrying in 5 ms/);
   t.match(errors[1]!.lastErrorMessage, /retrying in 10 ms/, "the wait doubles");
   t.match(errors[2]!.lastErrorMessage, /retrying in 20 ms/);
   t.match(errors[0]!.lastError, /ECONNREFUSED/);
   const { server, kill } = trackedServer((socket) => socket.end("finally\n"));
   await listen(server, port);
-  await until(() => input.bufferedRecords > 0, "data once the server is up");
+  await untilReconnected(clock, () => input.bufferedRecords > 0, "data once the server is up");
   await clock.advance(Seconds(1));
   await ssc.stop();
   t.same(batches[0]!.slice(0, 1), ["finally"]);
@@ -177,4 +191,30 @@ t.test("an unknown host is reported clearly through awaitTermination, without cr
   await ctx.clock.advance(Seconds(1));
   t.equal(ctx.ssc.getState(), "ACTIVE", "the context keeps running and retrying");
   await ctx.ssc.stop();
+});
+
+t.test("invalid UTF-8 is reported once per connection, with a running count and a total when it closes", async (t) => {
+  let socket: Socket | undefined;
+  const { server, kill } = trackedServer((s) => {
+    socket = s;
+  });
+  const port = await listen(server);
+  const { ssc, clock, input, errors } = pipeline(port, { minRestartDelay: Milliseconds(10_000) });
+  ssc.start();
+  await until(() => socket !== undefined, "the connection");
+  // 40 reads of garbage lines, each handed to the kernel before the next is written.
+  for (let i = 0; i < 40; i++) {
+    await new Promise<void>((resolve) => socket!.write(Buffer.from([0xff, 0xfe, 0x0a]), () => setTimeout(resolve, 1)));
+  }
+  await until(() => input.receivedRecords === 40, "forty lines");
+  const receiver = input.receiver as unknown as { invalidUtf8Bytes: number };
+  t.equal(receiver.invalidUtf8Bytes, 80, "the running count: two bytes a line");
+  t.equal(errors.length, 1, "one report while the connection lasts, not one per read");
+  t.match(errors[0]!.lastErrorMessage, /not valid UTF-8 from 127\.0\.0\.1:\d+; .*counted \(invalidUtf8Bytes\) and reported once it closes/);
+  socket!.destroy();
+  await until(() => errors.length >= 2, "the total at close");
+  t.match(errors[1]!.lastErrorMessage, /carried 80 bytes of invalid UTF-8 in \d+ pieces of text in all/);
+  await clock.advance(Seconds(1));
+  await ssc.stop();
+  await kill();
 });

@@ -100,6 +100,36 @@ t.test("SystemClock sleeps until a time, and wakes early on abort", async (t) =>
   t.equal(await sleeping, false);
 });
 
+t.test("SystemClock.sleep waits that many milliseconds, and wakes early on abort", async (t) => {
+  const clock = new SystemClock();
+  const start = clock.now();
+  t.equal(await clock.sleep(15), true);
+  t.ok(clock.now() >= start + 15);
+  const abort = new AbortController();
+  abort.abort();
+  t.equal(await clock.sleep(60_000, abort.signal), false, "an aborted signal: at once");
+  t.throws(() => clock.sleep(-1), /non-negative number of milliseconds/);
+});
+
+t.test("ManualClock.sleep wakes when the clock is advanced that far, or on abort", async (t) => {
+  const clock = new ManualClock(1000);
+  const woken: string[] = [];
+  void clock.sleep(100).then((reached) => void woken.push(`100: ${reached}`));
+  void clock.sleep(300).then((reached) => void woken.push(`300: ${reached}`));
+  const abort = new AbortController();
+  void clock.sleep(200, abort.signal).then((reached) => void woken.push(`200: ${reached}`));
+  await clock.advance(Milliseconds(99));
+  t.same(woken, [], "nothing before its time");
+  await clock.advance(Milliseconds(1));
+  t.same(woken, ["100: true"]);
+  abort.abort();
+  await Promise.resolve();
+  t.same(woken, ["100: true", "200: false"]);
+  await clock.advance(Milliseconds(200));
+  t.same(woken, ["100: true", "200: false", "300: true"]);
+  t.equal(await clock.sleep(0), true, "zero: at once");
+});
+
 t.test("a context on the system clock runs real batches", async (t) => {
   const { SparkContext, StreamingContext } = await import("../mod.ts");
   const ssc = new StreamingContext(new SparkContext({ logLevel: "OFF" }), Milliseconds(20));

@@ -20,3 +20,9 @@ export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
   typedDecode,
   wordCountWithPage,
 ];
+
+/**
+ * Scenarios that are not races between contenders: they run dstreams alone, on real
+ * clocks, after the table (`--only=overload` runs just that one).
+ */
+export const SCENARIOS: ReadonlyArray<string> = ["overload"];

@@ -11,12 +11,13 @@ import type { Duration, Time } from "../time/duration.ts";
 import type { RDD } from "../rdd/rdd.ts";
 import type { DStreamNode } from "../dstream/_node.ts";
 import type { InputDStream } from "../dstream/_input.ts";
-import type { Logger, StreamingGraph } from "../dstream/_graph.ts";
+import type { Logger, RateControl, RateSettings, StreamingGraph } from "../dstream/_graph.ts";
 import type { ReceiverOptions } from "../sources/receiver.ts";
 import { describeError, describeValue } from "../_describe.ts";
 import type { ReceiverInfo, StreamingListener } from "./listener.ts";
 import type { OutputOperation } from "./job_scheduler.ts";
 import type { StreamingContextState } from "./streaming_context.ts";
+import { RateController } from "./_rate_controller.ts";
 
 /** What the graph needs from the context that owns it. */
 export interface GraphHost {
@@ -29,6 +30,8 @@ export interface GraphHost {
   post(event: (listener: StreamingListener) => void): void;
   reportError(error: Error): void;
   addMetrics(streamName: string, time: Time, counts: Readonly<Record<string, number>>): void;
+  /** Registers a listener of the library's own (a rate controller), as `addStreamingListener` does. */
+  addListener(listener: StreamingListener): void;
 }
 
 export class ContextGraph implements StreamingGraph {
@@ -129,6 +132,30 @@ export class ContextGraph implements StreamingGraph {
 
   reportBatchMetrics(stream: DStreamNode<unknown>, time: Time, counts: Readonly<Record<string, number>>): void {
     this.#host.addMetrics(stream.name, time, counts);
+  }
+
+  /** Registers a listener of the library's own: it hears every batch and receiver event. */
+  addInternalListener(listener: StreamingListener): void {
+    this.#host.addListener(listener);
+  }
+
+  /**
+   * Backpressure for `stream`: a rate controller (Spark's PID estimator with its defaults)
+   * that listens to completed batches, or `undefined` when backpressure is off for it.
+   * `settings` override the context's (`receiverDefaults`).
+   */
+  rateControl(stream: InputDStream<unknown>, settings: RateSettings = {}): RateControl | undefined {
+    const defaults = this.#host.receiverDefaults;
+    if ((settings.backpressure ?? defaults.backpressure ?? true) === false) return undefined;
+    const controller = new RateController({
+      streamId: stream.id,
+      batchIntervalMs: this.batchDuration.milliseconds,
+      minRate: settings.minRate ?? defaults.minRate,
+      initialRate: settings.initialRate ?? defaults.initialRate,
+      maxRate: settings.maxRate ?? defaults.maxRate,
+    });
+    this.addInternalListener(controller);
+    return controller;
   }
 
   reportReceiverState(stream: DStreamNode<unknown>, active: boolean): void {

@@ -15,7 +15,7 @@ import { type SocketTextDStream, SocketTextInputDStream, type SocketTextStreamOp
 import { type FileDStream, FileInputDStream, type FileFormat, type FileStreamOptions, fixedLength, textLines } from "../sources/file.ts";
 import type { Receiver, ReceiverDStream, ReceiverOptions } from "../sources/receiver.ts";
 import { ReceiverInputDStream } from "../sources/_receiver_stream.ts";
-import { checkMaxRate } from "../sources/rate_limiter.ts";
+import { checkMaxRate, checkRateSettings } from "../sources/rate_limiter.ts";
 import type { StreamingListener } from "./listener.ts";
 import { JobScheduler } from "./job_scheduler.ts";
 import { SparkContext } from "./spark_context.ts";
@@ -49,6 +49,16 @@ export interface StreamingContextOptions {
   readonly receiverMaxRate?: number;
   /** The default `maxBufferedRecords` of every receiver (see `ReceiverOptions`). */
   readonly receiverMaxBufferedRecords?: number;
+  /**
+   * Backpressure (Spark's `spark.streaming.backpressure.enabled`), on by default: after
+   * each batch a PID estimator sets the rate each receiver's next batch takes. `false`
+   * turns it off: batches then take all that waits, up to `receiverMaxRate`.
+   */
+  readonly backpressure?: boolean;
+  /** The rate before the first estimate, in records per second (Spark's `backpressure.initialRate`); default: no limit. */
+  readonly initialRate?: number;
+  /** The lowest rate backpressure sets, in records per second (Spark's `backpressure.pid.minRate`); default 100. */
+  readonly minRate?: number;
 }
 
 /**
@@ -75,9 +85,11 @@ const receiverDefaultsOf = (options: StreamingContextOptions): ReceiverOptions =
       `StreamingContext's receiverMaxBufferedRecords must be a positive whole number of records, got ${describeValue(maxBuffered)}`,
     );
   }
+  const rates = checkRateSettings(options, "StreamingContext");
   return {
     ...(maxRate === undefined ? {} : { maxRate }),
     ...(maxBuffered === undefined ? {} : { maxBufferedRecords: maxBuffered }),
+    ...rates,
   };
 };
 
@@ -169,6 +181,7 @@ export class StreamingContext {
       post: (event) => this.#post(event),
       reportError: (error) => this.#reportError(error),
       addMetrics: (name, time, counts) => this.#scheduler?.addMetrics(name, time, counts),
+      addListener: (listener) => this.addStreamingListener(listener),
     });
     graphs.set(this, this.#graph);
   }

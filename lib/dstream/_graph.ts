@@ -24,6 +24,39 @@ export interface Logger {
 }
 
 /**
+ * How an input asks for backpressure (Spark's `spark.streaming.backpressure.*`), each
+ * field falling back to the context's setting.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface RateSettings {
+  /** Let the rate follow what batches manage to process (default `true`). */
+  readonly backpressure?: boolean | undefined;
+  /** The rate before the first estimate, in records per second (default: no limit, or `maxRate`). */
+  readonly initialRate?: number | undefined;
+  /** The lowest rate ever estimated, in records per second (default 100). */
+  readonly minRate?: number | undefined;
+  /** The highest rate, in records per second, estimated or not (default: no limit). */
+  readonly maxRate?: number | undefined;
+}
+
+/**
+ * The rate an input admits under backpressure, updated after every completed batch.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export interface RateControl {
+  /**
+   * Records per second the input's next batch may take: the latest estimate (never below
+   * `minRate`), or `initialRate` before the first one, at most `maxRate`; `undefined` for
+   * no limit.
+   */
+  rate(): number | undefined;
+}
+
+/**
  * The context as its streams see it.
  *
  * @category model
@@ -54,4 +87,10 @@ export interface StreamingGraph {
    * several times); listeners find them in `BatchInfo.metrics` under the stream's name.
    */
   reportBatchMetrics(stream: DStreamNode<unknown>, time: Time, counts: Readonly<Record<string, number>>): void;
+  /**
+   * Backpressure for `stream` (Spark's `RateController`): a rate estimated after each
+   * completed batch from its record count and delays; `undefined` when backpressure is
+   * off. `settings` override the context's. Receivers and direct inputs ask once, when built.
+   */
+  rateControl?(stream: InputDStream<unknown>, settings?: RateSettings): RateControl | undefined;
 }

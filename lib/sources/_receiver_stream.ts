@@ -8,14 +8,20 @@
 import { RDD } from "../rdd/rdd.ts";
 import { Duration, type Time } from "../time/duration.ts";
 import { InputDStream } from "../dstream/_input.ts";
-import type { StreamingGraph } from "../dstream/_graph.ts";
-import { checkMaxRate, RateLimiter } from "./rate_limiter.ts";
+import type { RateControl, StreamingGraph } from "../dstream/_graph.ts";
+import { checkMaxRate, checkRateSettings, recordsAllowed } from "./rate_limiter.ts";
 import { describeError } from "../_describe.ts";
 import { Receiver, type ReceiverDStream, type ReceiverOptions } from "./receiver.ts";
 import { attachSupervisor, supervisorOf } from "./_supervisor.ts";
 
 /** The default buffer bound when no rate is set. */
 const DEFAULT_MAX_BUFFERED = 1_000_000;
+
+/** The least the buffer admits under backpressure, however low the rate. */
+const MIN_ADMITTED = 1000;
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 
 const checkDelay = (delay: unknown, name: string, where: string, fallback: number): number => {
   if (delay === undefined) return fallback;
@@ -50,21 +56,26 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   readonly maxRate: number | undefined;
   /** How many records may wait for a batch before `store` asks the producer to pause. */
   readonly maxBufferedRecords: number;
-  readonly #limiter: RateLimiter | undefined;
+  readonly #rateControl: RateControl | undefined;
   readonly #minDelay: number;
   readonly #maxDelay: number;
   #delay: number;
   #buffer: T[] = [];
   #spaceWaiters: Array<() => void> = [];
-  #state: "initialized" | "started" | "stopped" = "initialized";
+  #state: "initialized" | "started" | "stopping" | "stopped" = "initialized";
+  /** Aborts when the current run of the receiver stops: ends its `every`, `run` and `sleep`. */
+  #run = new AbortController();
   /** Stopped for good: by `ssc.stop()` or by the receiver's own `stop`. */
   #halted = false;
+  readonly #halt = new AbortController();
   #restarting = false;
-  #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #onStopDone: Promise<void> = Promise.resolve();
   #lastTake: number | undefined;
+  /** The fraction of a record owed by the rate from earlier batches. */
+  #carry = 0;
   #received = 0;
   #peakBuffered = 0;
+  #warnedOverfull = false;
 
   constructor(context: StreamingGraph, receiver: Receiver<T>, options: ReceiverOptions = {}, kind = "receiverStream") {
     if (!(receiver instanceof Receiver)) {
@@ -77,23 +88,25 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       throw new Error(`This receiver already feeds stream ${String(owner.streamId)}: create one receiver instance per receiverStream`);
     }
     const maxRate = checkMaxRate(options?.maxRate, kind);
+    const { backpressure, initialRate, minRate } = checkRateSettings(options ?? {}, kind);
     const bound = checkBufferBound(options?.maxBufferedRecords, kind);
     const minDelay = checkDelay(options?.minRestartDelay, "minRestartDelay", kind, 100);
     const maxDelay = checkDelay(options?.maxRestartDelay, "maxRestartDelay", kind, 2000);
     super(context, kind);
     this.receiver = receiver;
     this.maxRate = maxRate;
-    this.#limiter = maxRate === undefined ? undefined : new RateLimiter(maxRate);
-    const perBatch = this.#limiter?.perInterval(context.batchDuration.milliseconds);
-    this.maxBufferedRecords = bound ?? (perBatch === undefined ? DEFAULT_MAX_BUFFERED : Math.max(1000, 2 * perBatch));
+    const perBatch = maxRate === undefined ? undefined : Math.ceil((maxRate * context.batchDuration.milliseconds) / 1000);
+    this.maxBufferedRecords = bound ?? (perBatch === undefined ? DEFAULT_MAX_BUFFERED : Math.max(MIN_ADMITTED, 2 * perBatch));
     if (perBatch !== undefined && this.maxBufferedRecords < perBatch) {
       context.logger.warn(
         `${this.name}: maxBufferedRecords (${this.maxBufferedRecords}) is below what one batch may take at maxRate ${maxRate}/s (${perBatch}): batches will hold at most ${this.maxBufferedRecords} records`,
       );
     }
+    this.#rateControl = context.rateControl?.(this, { backpressure, initialRate, minRate, maxRate });
     this.#minDelay = minDelay;
     this.#maxDelay = Math.max(minDelay, maxDelay);
     this.#delay = minDelay;
+    this.#run.abort();
     const stream = this;
     attachSupervisor(receiver, {
       streamId: this.id,
@@ -102,14 +115,30 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       get receiverState() {
         return stream.#state;
       },
+      get stoppedForGood() {
+        return stream.#halted;
+      },
       storeOne: (record) => this.#storeOne(record),
       storeMany: (records) => this.#storeMany(records),
-      isBufferFull: () => this.#buffer.length >= this.maxBufferedRecords,
+      isBufferFull: () => this.#buffer.length >= this.#admitted(),
       waitForSpace: () => this.#waitForSpace(),
       reportError: (message, error) => this.#reportError(message, error),
       restart: (message, error, delayMs, report) => this.#restart(message, error, delayMs, report),
       stopByReceiver: (message, error) => this.#stopByReceiver(message, error),
+      every: (periodMs, tick) => this.#every(periodMs, tick),
+      run: (task) => this.#supervise(this.#run, "a task it runs (run)", task),
+      sleep: (ms) => this.context.clock.sleep(ms, this.#run.signal),
     });
+  }
+
+  /** True when backpressure sets the rate of this stream's batches. */
+  get backpressure(): boolean {
+    return this.#rateControl !== undefined;
+  }
+
+  /** The records per second the next batch may take; `undefined` for no limit. */
+  get rate(): number | undefined {
+    return this.#rateControl === undefined ? this.maxRate : this.#rateControl.rate();
   }
 
   /** Records stored and not yet taken by a batch. */
@@ -137,27 +166,66 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
 
   #startReceiver(): void {
     if (this.#halted) return;
+    const run = new AbortController();
+    this.#run = run;
     this.#state = "started";
     this.context.reportReceiverState?.(this, true);
+    this.#supervise(run, "onStart", () => this.receiver.onStart(), `Error starting receiver ${this.name}`);
+  }
+
+  /**
+   * Calls `task` for the run `run` of the receiver; a throw or a rejection restarts the
+   * receiver, unless that run has already ended (then it is only reported).
+   */
+  #supervise(run: AbortController, what: string, task: (signal: AbortSignal) => unknown, message?: string): void {
+    const failed = (error: unknown) => {
+      const text = message ?? `Receiver ${this.name} failed in ${what}`;
+      if (run !== this.#run || run.signal.aborted) {
+        this.#reportError(`${text}, after that run of the receiver had stopped; not restarted for it`, error);
+      } else {
+        this.#restart(text, error, undefined, true);
+      }
+    };
     try {
-      const result: unknown = this.receiver.onStart();
-      // An async onStart that rejects is a failed start too.
-      if (result instanceof Promise) result.catch((error: unknown) => this.#failedStart(error));
+      const result = task(run.signal);
+      if (isThenable(result)) result.then(undefined, failed);
     } catch (error) {
-      this.#failedStart(error);
+      failed(error);
     }
   }
 
-  #failedStart(error: unknown): void {
-    this.#restart(`Error starting receiver ${this.name}`, error, undefined, true);
+  /** A supervised interval on the context's clock, on a fixed schedule (late ticks are not repeated). */
+  #every(periodMs: number, tick: () => void | Promise<void>): void {
+    const run = this.#run;
+    const clock = this.context.clock;
+    this.#supervise(run, `a tick of every(${periodMs} ms)`, async (signal) => {
+      let next = clock.now() + periodMs;
+      let sleeping = clock.sleepUntil(next, signal);
+      while (await sleeping) {
+        if (signal.aborted) return;
+        next += periodMs;
+        const now = clock.now();
+        if (next <= now) next = now + periodMs;
+        // The next wait starts before the tick runs, so a tick's own duration does not shift the schedule.
+        sleeping = clock.sleepUntil(next, signal);
+        // A synchronous tick is not awaited: the loop is back waiting in the same turn, so a
+        // ManualClock's advance wakes it before the test goes on.
+        const result = tick();
+        if (isThenable(result)) await result;
+      }
+    });
   }
 
   #stopReceiver(): Promise<void> {
     if (this.#state !== "started") return this.#onStopDone;
-    this.#state = "stopped";
+    this.#state = "stopping";
+    this.#run.abort();
     this.context.reportReceiverState?.(this, false);
     const failed = (error: unknown) =>
       this.context.logger.warn(`${this.name}: the receiver's onStop threw; ignored (${describeError(error)})`);
+    const stopped = () => {
+      if (this.#state === "stopping") this.#state = "stopped";
+    };
     let result: unknown;
     try {
       // Called at once (like onStart), so the receiver has let go before stop/restart returns.
@@ -165,7 +233,16 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     } catch (error) {
       failed(error);
     }
-    this.#onStopDone = Promise.resolve(result).then(() => {}, failed);
+    if (isThenable(result)) {
+      // Until its onStop finishes, the receiver may still store what it held (a last line).
+      this.#onStopDone = Promise.resolve(result).then(stopped, (error: unknown) => {
+        failed(error);
+        stopped();
+      });
+    } else {
+      stopped();
+      this.#onStopDone = Promise.resolve();
+    }
     return this.#onStopDone;
   }
 
@@ -176,20 +253,19 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     if (delayMs === undefined) this.#delay = Math.min(this.#delay * 2, this.#maxDelay);
     if (report) this.#reportError(`${message}; restarting in ${delay} ms`, error);
     const stopped = this.#stopReceiver();
-    this.#restartTimer = setTimeout(() => {
-      this.#restartTimer = undefined;
-      void stopped.then(() => {
-        this.#restarting = false;
-        this.#startReceiver();
-      });
-    }, delay);
+    // The wait is on the context's clock: under a ManualClock, a test advances through it.
+    void this.context.clock.sleep(delay, this.#halt.signal).then(async (waited) => {
+      await stopped;
+      this.#restarting = false;
+      if (waited) this.#startReceiver();
+    });
   }
 
   #stopByReceiver(message: string, error: unknown): void {
     if (this.#halted) return;
     if (error === undefined) this.context.logger.info(`${this.name}: stopped by its receiver: ${message}`);
     else this.#reportError(`Stopped by its receiver: ${message}`, error);
-    this.#halt();
+    this.#stopForGood();
     void this.#stopReceiver();
   }
 
@@ -197,21 +273,31 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     this.context.reportReceiverError(this, message, error);
   }
 
-  #halt(): void {
+  #stopForGood(): void {
     this.#halted = true;
-    clearTimeout(this.#restartTimer);
-    this.#restartTimer = undefined;
+    this.#halt.abort();
     this.#wakeProducers();
   }
 
   override async stop(): Promise<void> {
-    this.#halt();
+    this.#stopForGood();
     await this.#stopReceiver();
   }
 
   // -------------------------------------------------------------------------------------
   // the buffer
   // -------------------------------------------------------------------------------------
+
+  /**
+   * How many records the buffer admits before producers pause: under backpressure, two
+   * batches at the current rate (at least 1000), never more than `maxBufferedRecords`.
+   */
+  #admitted(): number {
+    const rate = this.#rateControl?.rate();
+    if (rate === undefined) return this.maxBufferedRecords;
+    const twoBatches = Math.ceil((2 * rate * this.context.batchDuration.milliseconds) / 1000);
+    return Math.min(this.maxBufferedRecords, Math.max(MIN_ADMITTED, twoBatches));
+  }
 
   #storeOne(record: T): boolean {
     this.#buffer.push(record);
@@ -237,11 +323,17 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     // A stored record means the receiver works: the next restart waits the shortest delay.
     this.#delay = this.#minDelay;
     if (n > this.#peakBuffered) this.#peakBuffered = n;
-    return n < this.maxBufferedRecords;
+    if (n >= 2 * this.maxBufferedRecords && !this.#warnedOverfull) {
+      this.#warnedOverfull = true;
+      this.context.logger.warn(
+        `${this.name}: ${n} records wait for a batch, twice maxBufferedRecords (${this.maxBufferedRecords}): the receiver keeps storing although store() returned false. Nothing is dropped, but memory grows: pause the source until waitForSpace() resolves, or await store(records)`,
+      );
+    }
+    return n < this.#admitted();
   }
 
   #waitForSpace(): Promise<void> {
-    if (this.#halted || this.#buffer.length < this.maxBufferedRecords) return Promise.resolve();
+    if (this.#halted || this.#buffer.length < this.#admitted()) return Promise.resolve();
     return new Promise((resolve) => this.#spaceWaiters.push(resolve));
   }
 
@@ -260,7 +352,16 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     const buffer = this.#buffer;
     const previous = this.#lastTake ?? time.milliseconds - this.slideDuration.milliseconds;
     this.#lastTake = time.milliseconds;
-    const allowed = this.#limiter === undefined ? buffer.length : this.#limiter.allowance(time.milliseconds, previous);
+    const rate = this.rate;
+    let allowed = buffer.length;
+    if (rate === undefined) {
+      this.#carry = 0;
+    } else {
+      const { whole, carry } = recordsAllowed(rate, previous, time.milliseconds, this.#carry);
+      allowed = whole;
+      // Unused allowance is not saved up: a quiet period does not allow a later burst.
+      this.#carry = whole > buffer.length ? 0 : carry;
+    }
     let records: T[];
     if (allowed >= buffer.length) {
       records = buffer;
@@ -269,7 +370,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       records = buffer.slice(0, allowed);
       this.#buffer = buffer.slice(allowed);
     }
-    if (this.#buffer.length < this.maxBufferedRecords) this.#wakeProducers();
+    if (this.#buffer.length < this.#admitted()) this.#wakeProducers();
     return { rdd: RDD.fromArray(records), count: records.length };
   }
 }

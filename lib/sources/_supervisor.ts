@@ -20,7 +20,19 @@ export interface Supervisor<T> {
   reportError(message: string, error: unknown): void;
   restart(message: string, error: unknown, delayMs: number | undefined, report: boolean): void;
   stopByReceiver(message: string, error: unknown): void;
-  readonly receiverState: "initialized" | "started" | "stopped";
+  /** Calls `tick` every `periodMs` on the context's clock until the receiver stops; a failure restarts it. */
+  every(periodMs: number, tick: () => void | Promise<void>): void;
+  /** Runs `task` until the receiver stops (its signal aborts); a failure restarts it. */
+  run(task: (signal: AbortSignal) => void | Promise<void>): void;
+  /** Waits on the context's clock: `false` if the receiver stops first. */
+  sleep(ms: number): Promise<boolean>;
+  /**
+   * `stopping`: `onStop` was called and has not finished (its promise is pending): the
+   * receiver may still store what it was holding.
+   */
+  readonly receiverState: "initialized" | "started" | "stopping" | "stopped";
+  /** Stopped by `ssc.stop()` or the receiver's own `stop`: it never starts again. */
+  readonly stoppedForGood: boolean;
 }
 
 const supervisors = new WeakMap<Receiver<unknown>, Supervisor<unknown>>();

@@ -75,7 +75,9 @@ export class LineSplitter {
     }
     const end = Math.max(data.lastIndexOf(LF), data.lastIndexOf(CR));
     if (end < 0) return data.length > 0 ? this.#hold(data) : [];
-    if (data[end] === CR) this.#skipLeadingLF = true;
+    // A "\n" right after this "\r" belongs to it only when the "\r" is the chunk's last byte:
+    // after "50%\r100%", a "\n" ends the line "100%".
+    if (data[end] === CR && end === data.length - 1) this.#skipLeadingLF = true;
     let head = data.subarray(0, end + 1);
     if (this.#carry.length > 0) {
       head = Buffer.concat([...this.#carry, head]);

@@ -28,6 +28,54 @@ export const checkMaxRate = (maxRate: unknown, where: string): number | undefine
 };
 
 /**
+ * Checks a rate option other than `maxRate` (`initialRate`, `minRate`): a positive,
+ * finite number of records per second, or `undefined`.
+ */
+export const checkRate = (rate: unknown, name: string, where: string): number | undefined => {
+  if (rate === undefined) return undefined;
+  if (typeof rate !== "number" || !(rate > 0) || !Number.isFinite(rate)) {
+    throw new RangeError(
+      `${where}'s ${name} must be a positive, finite number of records per second, got ${JSON.stringify(rate) ?? typeof rate}: use e.g. { ${name}: 1000 }`,
+    );
+  }
+  return rate;
+};
+
+/**
+ * Checks the backpressure options (`backpressure`, `initialRate`, `minRate`) and returns
+ * those that are set.
+ */
+export const checkRateSettings = (
+  options: { readonly backpressure?: unknown; readonly initialRate?: unknown; readonly minRate?: unknown },
+  where: string,
+): { readonly backpressure?: boolean; readonly initialRate?: number; readonly minRate?: number } => {
+  const { backpressure } = options;
+  if (backpressure !== undefined && typeof backpressure !== "boolean") {
+    throw new TypeError(`${where}'s backpressure must be true or false, got ${JSON.stringify(backpressure) ?? typeof backpressure}`);
+  }
+  const initialRate = checkRate(options.initialRate, "initialRate", where);
+  const minRate = checkRate(options.minRate, "minRate", where);
+  return {
+    ...(backpressure === undefined ? {} : { backpressure }),
+    ...(initialRate === undefined ? {} : { initialRate }),
+    ...(minRate === undefined ? {} : { minRate }),
+  };
+};
+
+/**
+ * The whole records an interval from `fromMs` to `toMs` allows at `rate` records per
+ * second, with the fraction owed from earlier intervals (`carry`, below 1) and the new
+ * fraction owed. Rounding down and carrying the rest means no batch is ever larger than
+ * the rate allows (SPARK-18371), and a small rate still lets records through over time.
+ */
+export const recordsAllowed = (rate: number, fromMs: number, toMs: number, carry: number): { readonly whole: number; readonly carry: number } => {
+  const exact = carry + (rate * Math.max(0, toMs - fromMs)) / 1000;
+  // The epsilon keeps sums of fractions (0.1 + 0.1 + …) from losing a record to rounding.
+  const whole = Math.floor(exact + 1e-9);
+  return { whole, carry: Math.max(0, exact - whole) };
+};
+
+/**
  * How many records each batch may take, at `maxRate` records per second.
  *
  * @category inputs
@@ -54,9 +102,8 @@ export class RateLimiter {
   allowance(time: number, previous: number): number {
     const from = this.#lastTime ?? previous;
     this.#lastTime = time;
-    const exact = this.#carry + (this.maxRate * Math.max(0, time - from)) / 1000;
-    const whole = Math.floor(exact);
-    this.#carry = exact - whole;
+    const { whole, carry } = recordsAllowed(this.maxRate, from, time, this.#carry);
+    this.#carry = carry;
     return whole;
   }
 

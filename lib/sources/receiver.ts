@@ -4,10 +4,19 @@
  * hands records over with `store`, and releases what it holds in `onStop`. When it
  * fails it calls `restart`, and the stream stops it, waits, and starts it again.
  *
- * Records wait in a bounded buffer until a batch takes them. A batch takes at most
- * `maxRate × batch seconds` records (Spark's `spark.streaming.receiver.maxRate`); when
- * the buffer is full, `store` tells the producer to pause (the socket receiver stops
- * reading its socket) until a batch makes room. Records are delayed, never dropped.
+ * Records wait in a bounded buffer until a batch takes them. With backpressure (on by
+ * default, Spark's `spark.streaming.backpressure.enabled`), a PID estimator sets, after
+ * each completed batch, how many records per second the next batch takes; `maxRate`
+ * (Spark's `spark.streaming.receiver.maxRate`) caps it. The buffer admits about two
+ * batches at that rate (at most `maxBufferedRecords`); when it is full, `store` tells the
+ * producer to pause (the socket receiver stops reading its socket) until a batch makes
+ * room. Records are delayed, never dropped.
+ *
+ * Code that a receiver runs later (timers, loops) should run through `every`, `run` and
+ * `sleep`: an error there is reported and the receiver restarted, as Spark's receiver
+ * supervisor does. A library cannot catch what a bare `setTimeout`/`setInterval` callback
+ * throws (on Node and on Deno it ends the process): wrap such a callback's body in
+ * `try { … } catch (error) { this.restart("…", error) }`, or use `every`.
  *
  * @module
  */
@@ -31,9 +40,23 @@ export interface ReceiverOptions {
   /**
    * How many received records may wait for a batch before `store` asks the producer
    * to pause (default: 2 × the records one batch may take at `maxRate`, at least
-   * 1000; without `maxRate`, 1,000,000).
+   * 1000; without `maxRate`, 1,000,000). Under backpressure the buffer admits less once
+   * a rate is set: 2 × what one batch takes at that rate, at least 1000.
    */
   readonly maxBufferedRecords?: number;
+  /**
+   * Let the rate follow what batches manage to process (Spark's
+   * `spark.streaming.backpressure.enabled`); default `true`, or the context's `backpressure`.
+   */
+  readonly backpressure?: boolean;
+  /**
+   * The rate, in records per second, before the first estimate (Spark's
+   * `spark.streaming.backpressure.initialRate`): the first batches take at most this many
+   * per second. Default: the context's `initialRate`, else no limit but `maxRate`.
+   */
+  readonly initialRate?: number;
+  /** The lowest rate backpressure sets, in records per second (Spark's `pid.minRate`); default 100. */
+  readonly minRate?: number;
   /** The first wait before a restart (default 100 ms); it doubles on each restart in a row. */
   readonly minRestartDelay?: Duration;
   /** The longest wait before a restart (default 2 s, Spark's `receiverRestartDelay`). */
@@ -54,6 +77,13 @@ export interface ReceiverDStream<T> extends DStream<T> {
   readonly receiver: Receiver<T>;
   /** The rate limit, in records per second, if any. */
   readonly maxRate: number | undefined;
+  /** True when backpressure sets the rate of this stream's batches. */
+  readonly backpressure: boolean;
+  /**
+   * The records per second the next batch may take: backpressure's latest estimate (or
+   * `initialRate` before it), at most `maxRate`; `undefined` for no limit.
+   */
+  readonly rate: number | undefined;
   /** How many records may wait for a batch before `store` asks the producer to pause. */
   readonly maxBufferedRecords: number;
   /** Records stored and not yet taken by a batch. */
@@ -79,40 +109,43 @@ export interface ReceiverDStream<T> extends DStream<T> {
  *   (`onStart`). A throw from `onStart` restarts it the same way. Both are reported to
  *   listeners (`onReceiverError`) and to the log.
  * - `reportError(message, error?)` reports trouble and keeps running; `stop(message)`
- *   stops the receiver for good (its stream then has empty batches).
+ *   stops the receiver for good (its stream then has empty batches). `store` after the
+ *   receiver stopped (once its `onStop` finished) throws.
+ * - `every(period, tick)`, `run(task)` and `sleep(duration)` run code later under
+ *   supervision, on the context's clock: what they throw is reported and restarts the
+ *   receiver; they end when it stops. So does a promise `onStart` returns, if it rejects.
  * - `isStarted()` / `isStopped()`: loops should end once `isStopped()` is true.
  *
  * @example
  * ```ts
- * import { count, foreachRDD, ManualClock, Receiver, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
+ * import { foreachRDD, ManualClock, Milliseconds, pipe, Receiver, Seconds, SparkContext, StreamingContext } from "@dstreams/dstreams";
  * import assert from "node:assert";
- * // A receiver that stores what its source pushes (here: the test, through push).
- * class Pushed extends Receiver<string> {
- *   push(line: string): void {
- *     if (this.isStarted() && !this.isStopped()) this.store(line);
+ * class Ticks extends Receiver<number> {
+ *   onStart(): void {
+ *     let n = 0;
+ *     this.every(Milliseconds(300), () => void this.store(n++));
  *   }
- *   onStart(): void {}
  *   onStop(): void {}
  * }
  * const clock = new ManualClock();
- * const ssc = new StreamingContext(new SparkContext({ appName: "Pushed" }), Seconds(1), { clock });
- * const receiver = new Pushed();
- * const counts: number[] = [];
- * ssc.receiverStream(receiver, { maxRate: 100 }).pipe(count(), foreachRDD((rdd) => void counts.push(...rdd.collect())));
+ * const ssc = new StreamingContext(new SparkContext({ appName: "Ticks", logLevel: "OFF" }), Seconds(1), { clock });
+ * const batches: number[][] = [];
+ * pipe(ssc.receiverStream(new Ticks()), foreachRDD((rdd) => void batches.push(rdd.collect())));
  * ssc.start();
- * receiver.push("a");
- * receiver.push("b");
- * await clock.advance(Seconds(1));
+ * for (let i = 0; i < 3; i++) await clock.advance(Milliseconds(300)); // ticks at 300, 600, 900 ms
+ * await clock.advance(Milliseconds(100)); // the batch at 1 s
  * await ssc.stop();
- * assert.deepEqual(counts, [2]);
- * assert.ok(receiver.isStopped(), "stopped with the context");
+ * assert.deepEqual(batches, [[0, 1, 2]]);
  * ```
  * @category inputs
  * @since 0.1.0
  */
 export abstract class Receiver<T> {
-  /** Starts receiving. Called by the stream on `ssc.start()` and after each restart's wait. */
-  abstract onStart(): void;
+  /**
+   * Starts receiving. Called by the stream on `ssc.start()` and after each restart's wait.
+   * A throw, or a returned promise that rejects, is reported and restarts the receiver.
+   */
+  abstract onStart(): void | Promise<void>;
 
   /** Stops receiving and releases what `onStart` took. Called on stop and before each restart. */
   abstract onStop(): void | Promise<void>;
@@ -122,6 +155,21 @@ export abstract class Receiver<T> {
     if (supervisor === undefined || supervisor.receiverState === "initialized") {
       throw new Error(
         `A receiver can ${what} only once its stream has started it: give it to ssc.receiverStream(receiver), start the context, and call ${what} from onStart or later`,
+      );
+    }
+    return supervisor;
+  }
+
+  /**
+   * The supervisor, for `store`: once the receiver stopped for good (and its `onStop`
+   * finished), no batch would take its records. During a restart's wait they still go
+   * to later batches.
+   */
+  #receiving(what: string): Supervisor<T> {
+    const supervisor = this.#attached(what);
+    if (supervisor.stoppedForGood && supervisor.receiverState === "stopped") {
+      throw new Error(
+        `${supervisor.streamName}: ${what} was called after the receiver stopped, so the records would be lost: stop timers and loops in onStop (or start them with this.every / this.run, which stop by themselves), and check isStopped() before storing`,
       );
     }
     return supervisor;
@@ -142,7 +190,7 @@ export abstract class Receiver<T> {
   store(records: ReadonlyArray<T>): Promise<void>;
   store(record: NotArray<T>): boolean;
   store(data: T | ReadonlyArray<T>): boolean | Promise<void> {
-    const supervisor = this.#attached("store");
+    const supervisor = this.#receiving("store");
     if (Array.isArray(data)) {
       supervisor.storeMany(data as ReadonlyArray<T>);
       return supervisor.waitForSpace();
@@ -152,12 +200,12 @@ export abstract class Receiver<T> {
 
   /** Hands over one record, even one that is itself an array (a pair, say). Same result as `store(record)`. */
   storeRecord(record: T): boolean {
-    return this.#attached("storeRecord").storeOne(record);
+    return this.#receiving("storeRecord").storeOne(record);
   }
 
   /** Hands over many records without waiting; returns `false` once the buffer is full. */
   storeRecords(records: Iterable<T>): boolean {
-    return this.#attached("storeRecords").storeMany(records);
+    return this.#receiving("storeRecords").storeMany(records);
   }
 
   /** True while the buffer holds as many records as it may: pause until `waitForSpace()`. */
@@ -190,6 +238,41 @@ export abstract class Receiver<T> {
   /** Stops the receiver for good (`onStop()`); its stream has empty batches from then on. */
   stop(message: string, error?: unknown): void {
     this.#attached("stop").stopByReceiver(message, error);
+  }
+
+  /**
+   * Calls `tick` every `period` of the context's clock while the receiver runs (a
+   * supervised `setInterval`). A throw or rejection in `tick` is reported and restarts
+   * the receiver; the ticks end when it stops or restarts. An async `tick` is awaited
+   * before the next period starts.
+   */
+  every(period: Duration, tick: () => void | Promise<void>): void {
+    if (!(period instanceof Duration) || period.milliseconds <= 0) {
+      throw new TypeError("every's period must be a positive Duration such as Milliseconds(100)");
+    }
+    if (typeof tick !== "function") throw new TypeError("every needs a function to call each period");
+    this.#attached("every").every(period.milliseconds, tick);
+  }
+
+  /**
+   * Runs `task` (an async loop, say) under supervision: a throw or rejection is reported
+   * and restarts the receiver. `signal` aborts when the receiver stops or restarts:
+   * loop `while (!signal.aborted)`.
+   */
+  run(task: (signal: AbortSignal) => void | Promise<void>): void {
+    if (typeof task !== "function") throw new TypeError("run needs a function, e.g. this.run(async (signal) => { … })");
+    this.#attached("run").run(task);
+  }
+
+  /**
+   * Waits `duration` on the context's clock: `true` once it passed, `false` as soon as
+   * the receiver stops or restarts.
+   */
+  sleep(duration: Duration): Promise<boolean> {
+    if (!(duration instanceof Duration) || duration.milliseconds < 0) {
+      throw new TypeError("sleep's duration must be a non-negative Duration such as Milliseconds(100)");
+    }
+    return this.#attached("sleep").sleep(duration.milliseconds);
   }
 
   /** True while the receiver runs: after `onStart` was called, before a stop or restart. */

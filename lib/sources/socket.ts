@@ -87,6 +87,7 @@ export class SocketReceiver extends Receiver<string> {
   #socket: Socket | undefined;
   #closed: Promise<void> = Promise.resolve();
   #reportedUnknownHost = false;
+  #invalidUtf8Bytes = 0;
 
   constructor(
     hostname: string,
@@ -106,6 +107,11 @@ export class SocketReceiver extends Receiver<string> {
     this.#maxLineBytes = maxLineBytes;
   }
 
+  /** The bytes of invalid UTF-8 received so far, over every connection (decoded with U+FFFD). */
+  get invalidUtf8Bytes(): number {
+    return this.#invalidUtf8Bytes;
+  }
+
   /** `host:port`, with brackets around an IPv6 address. */
   get address(): string {
     return `${this.hostname.includes(":") ? `[${this.hostname}]` : this.hostname}:${this.port}`;
@@ -114,11 +120,20 @@ export class SocketReceiver extends Receiver<string> {
   onStart(): void {
     const socket = createConnection({ host: this.hostname, port: this.port });
     this.#socket = socket;
+    // Invalid UTF-8 is reported once per connection (a stream of garbage would otherwise
+    // report every read); the count runs on, and the total is reported when it closes.
+    let invalidLines = 0;
+    let invalidBytes = 0;
     const splitter = new LineSplitter(
-      (bytes) =>
+      (bytes) => {
+        invalidLines++;
+        invalidBytes += bytes;
+        this.#invalidUtf8Bytes += bytes;
+        if (invalidLines > 1) return;
         this.reportError(
-          `Received ${bytes} bytes of lines that are not valid UTF-8 from ${this.address}; they were decoded with U+FFFD replacement characters`,
-        ),
+          `Received ${bytes} bytes of lines that are not valid UTF-8 from ${this.address}; they were decoded with U+FFFD replacement characters. Further invalid bytes on this connection are counted (invalidUtf8Bytes) and reported once it closes`,
+        );
+      },
       (maxLineBytes) =>
         this.reportError(
           `A line from ${this.address} is longer than ${maxLineBytes} bytes (maxLineBytes); it is delivered in pieces of at most that size`,
@@ -131,6 +146,11 @@ export class SocketReceiver extends Receiver<string> {
       socket.on("close", () => {
         const tail = splitter.end();
         if (tail.length > 0) void this.store(tail);
+        if (invalidLines > 1) {
+          this.reportError(
+            `The connection to ${this.address} carried ${invalidBytes} bytes of invalid UTF-8 in ${invalidLines} pieces of text in all; they were decoded with U+FFFD replacement characters`,
+          );
+        }
         if (this.#socket === socket) this.#socket = undefined;
         resolve();
         // Closed by onStop (a stop or restart), or by the peer or an error: then reconnect.

@@ -20,7 +20,22 @@ export interface Clock {
    * `signal` aborts.
    */
   sleepUntil(time: number, signal: AbortSignal): Promise<boolean>;
+  /**
+   * Resolves `true` once `ms` milliseconds have passed on this clock, or `false` as soon
+   * as `signal` aborts (at once if it already has). Receiver restarts wait with it, so
+   * that under a `ManualClock` they happen when the test advances the clock.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<boolean>;
 }
+
+const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+
+const checkSleep = (ms: number): number => {
+  if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0) {
+    throw new RangeError(`A clock's sleep needs a non-negative number of milliseconds, got ${String(ms)}`);
+  }
+  return ms;
+};
 
 /**
  * Work driven by a manual clock (a context's scheduler) registers how to await it,
@@ -43,6 +58,10 @@ export interface DrivenByClock {
 export class SystemClock implements Clock {
   now(): number {
     return Date.now();
+  }
+
+  sleep(ms: number, signal: AbortSignal = NEVER_ABORTED): Promise<boolean> {
+    return this.sleepUntil(Date.now() + checkSleep(ms), signal);
   }
 
   sleepUntil(time: number, signal: AbortSignal): Promise<boolean> {
@@ -103,6 +122,10 @@ export class ManualClock implements Clock {
 
   now(): number {
     return this.#now;
+  }
+
+  sleep(ms: number, signal: AbortSignal = NEVER_ABORTED): Promise<boolean> {
+    return this.sleepUntil(this.#now + checkSleep(ms), signal);
   }
 
   sleepUntil(time: number, signal: AbortSignal): Promise<boolean> {
