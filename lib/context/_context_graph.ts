@@ -11,7 +11,7 @@ import type { Duration, Time } from "../time/duration.ts";
 import type { RDD } from "../rdd/rdd.ts";
 import type { DStreamNode } from "../dstream/_node.ts";
 import type { InputDStream } from "../dstream/_input.ts";
-import type { Logger, StreamingGraph } from "../dstream/_graph.ts";
+import type { Backlog, Logger, StreamingGraph } from "../dstream/_graph.ts";
 import type { ReceiverOptions } from "../sources/receiver.ts";
 import { describeError, describeValue } from "../_describe.ts";
 import type { ReceiverInfo, StreamingListener } from "./listener.ts";
@@ -29,6 +29,7 @@ export interface GraphHost {
   post(event: (listener: StreamingListener) => void): void;
   reportError(error: Error): void;
   addMetrics(streamName: string, time: Time, counts: Readonly<Record<string, number>>): void;
+  backlog(): Backlog;
 }
 
 export class ContextGraph implements StreamingGraph {
@@ -61,6 +62,10 @@ export class ContextGraph implements StreamingGraph {
   /** The receiver options every receiver stream starts from (the context's `receiverMaxRate`, …). */
   get receiverDefaults(): ReceiverOptions {
     return this.#host.receiverDefaults;
+  }
+
+  backlog(): Backlog {
+    return this.#host.backlog();
   }
 
   assertBuildable(): void {
