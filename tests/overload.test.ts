@@ -103,6 +103,27 @@ t.test("await ssc.stop() inside foreachRDD completes, and a new context can star
   }
 });
 
+t.test("a stop() awaited after an await inside foreachRDD says, after ten intervals, how to stop from there", async (t) => {
+  const log: string[] = [];
+  const clock = new ManualClock();
+  const ssc = new StreamingContext(new SparkContext({ appName: "overload", log: (line) => log.push(line) }), Seconds(1), { clock });
+  pipe(
+    ssc.queueStream<number>([[1]]),
+    foreachRDD(async () => {
+      await Promise.resolve();
+      await ssc.stop({ stopSparkContext: false });
+    }),
+  );
+  ssc.start();
+  void clock.advance(Seconds(1));
+  await settle();
+  t.equal(StreamingContext.getActive(), undefined, "the context is stopped; another may start");
+  // The batch never ends (it awaits the stop that awaits it), so neither does this advance.
+  void clock.advance(Seconds(10));
+  await settle();
+  t.match(log.join("\n"), /stop\(\) is waiting for the batch at time 1000 ms, still running after 10000 ms\. .*call ssc\.stop\(\) there without awaiting it/);
+});
+
 t.test("start() of a new context right after an un-awaited stop() works, even while a batch still runs", async (t) => {
   const clock = new ManualClock();
   const ssc = new StreamingContext(quietSpark(), Seconds(1), { clock });

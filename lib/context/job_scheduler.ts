@@ -347,8 +347,29 @@ export class JobScheduler implements DrivenByClock {
     if (fromBatch) {
       while (this.#timerRunning) await this.#nextChange();
     } else {
-      await this.ended();
+      await this.#endedOrWarn();
     }
+  }
+
+  /**
+   * `ended()`, warning once if a batch still runs ten intervals later: a batch that
+   * awaits this very stop (after an `await` in its output) can never end.
+   */
+  async #endedOrWarn(): Promise<void> {
+    const ended = this.ended();
+    const running = this.#running;
+    if (running === undefined) return ended;
+    const clock = this.#host.clock;
+    const waited = 10 * this.#host.batchDuration.milliseconds;
+    const patience = new AbortController();
+    const late = await Promise.race([ended.then(() => false), clock.sleepUntil(clock.now() + waited, patience.signal)]);
+    patience.abort();
+    if (late && this.#running === running) {
+      this.#host.logger.warn(
+        `stop() is waiting for the batch at time ${running.time}, still running after ${waited} ms. If that batch awaits this stop() (after an await in its output), it never ends: call ssc.stop() there without awaiting it, or before the output's first await`,
+      );
+    }
+    return ended;
   }
 
   /** Wakes anyone waiting on progress (after inputs stopped, for instance). */
