@@ -11,7 +11,7 @@ import type { Duration, Time } from "../time/duration.ts";
 import type { RDD } from "../rdd/rdd.ts";
 import type { DStreamNode } from "../dstream/_node.ts";
 import type { InputDStream } from "../dstream/_input.ts";
-import type { Logger, RateControl, RateSettings, StreamingGraph } from "../dstream/_graph.ts";
+import type { Backlog, Logger, RateControl, RateSettings, StreamingGraph } from "../dstream/_graph.ts";
 import type { ReceiverOptions } from "../sources/receiver.ts";
 import { describeError, describeValue } from "../_describe.ts";
 import type { ReceiverInfo, StreamingListener } from "./listener.ts";
@@ -32,6 +32,7 @@ export interface GraphHost {
   addMetrics(streamName: string, time: Time, counts: Readonly<Record<string, number>>): void;
   /** Registers a listener of the library's own (a rate controller), as `addStreamingListener` does. */
   addListener(listener: StreamingListener): void;
+  backlog(): Backlog;
 }
 
 export class ContextGraph implements StreamingGraph {
@@ -64,6 +65,10 @@ export class ContextGraph implements StreamingGraph {
   /** The receiver options every receiver stream starts from (the context's `receiverMaxRate`, …). */
   get receiverDefaults(): ReceiverOptions {
     return this.#host.receiverDefaults;
+  }
+
+  backlog(): Backlog {
+    return this.#host.backlog();
   }
 
   assertBuildable(): void {

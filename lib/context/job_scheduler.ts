@@ -3,15 +3,23 @@
  * batch at every batch time, and a loop that runs the batches one at a time, in
  * order. A batch that runs long delays the next ones; none is skipped or merged.
  *
+ * Both loops give the event loop a turn between batches, so sockets, timers, `stop()`
+ * and Ctrl-C still run while the job is behind: the loop is never blocked longer than
+ * one batch's own code. At most `maxPendingBatches` batches are generated and not yet
+ * processed; the timer waits beyond that, and the batches it then generates late keep
+ * their batch times, so their scheduling delay shows how far behind the job is.
+ *
  * @module
  */
-import type { Clock, DrivenByClock } from "../time/clock.ts";
+import { setImmediate } from "node:timers";
+import { type Clock, type DrivenByClock, isManualClock } from "../time/clock.ts";
 import { type Duration, Time } from "../time/duration.ts";
 import type { RDD } from "../rdd/rdd.ts";
 import type { DStreamNode } from "../dstream/_node.ts";
 import type { InputDStream } from "../dstream/_input.ts";
-import type { Logger } from "../dstream/_graph.ts";
+import type { Backlog, Logger } from "../dstream/_graph.ts";
 import type { BatchInfo, OutputOperationInfo, StreamingListener } from "./listener.ts";
+import { batchInfoOf, type BatchProgress, type GeneratedBatch, type Job } from "./_batch_info.ts";
 import { describeError } from "../_describe.ts";
 import { UserFunctionError } from "../rdd/user_function_error.ts";
 
@@ -44,19 +52,14 @@ export class BatchError extends Error {
   }
 }
 
-const NO_METRICS: ReadonlyMap<string, Readonly<Record<string, number>>> = new Map();
+/** Gives the event loop a turn (I/O, timers, signals) before going on. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-interface Job {
-  readonly output: OutputOperation;
-  readonly rdd: RDD<unknown>;
-}
-
-interface GeneratedBatch {
-  readonly time: Time;
-  readonly jobs: ReadonlyArray<Job>;
-  readonly streamIdToNumRecords: ReadonlyMap<number, number>;
-  readonly submissionTime: number;
-}
+/**
+ * Under a ManualClock nothing runs behind the test's back, so batches go on at once:
+ * a test sees the same turns of the event loop however many batches an `advance` runs.
+ */
+const goOnAtOnce = (): Promise<void> => Promise.resolve();
 
 /** What the scheduler needs from its context. */
 export interface SchedulerHost {
@@ -65,6 +68,8 @@ export interface SchedulerHost {
   readonly logger: Logger;
   readonly inputs: ReadonlyArray<InputDStream<unknown>>;
   readonly outputs: ReadonlyArray<OutputOperation>;
+  /** The most batches generated and not yet processed (waiting or running). */
+  readonly maxPendingBatches: number;
   /** True when at least one listener is registered: reports are built only then. */
   readonly listening: boolean;
   post(event: (listener: StreamingListener) => void): void;
@@ -83,18 +88,35 @@ export class JobScheduler implements DrivenByClock {
   #nextTime = 0;
   #timerRunning = false;
   #processing: Promise<void> | undefined;
+  /** The batch whose outputs run now. */
+  #running: GeneratedBatch | undefined;
+  /** True while an output's own code runs synchronously (a `stop()` then comes from inside the batch). */
+  #inOutputCode = false;
   #dropQueued = false;
   /** Records the inputs gave batches so far: a graceful stop waits while this grows. */
   #allocatedRecords = 0;
+  readonly #betweenBatches: () => Promise<void>;
 
   constructor(host: SchedulerHost, nodes: ReadonlyArray<DStreamNode<unknown>>) {
     this.#host = host;
     this.#nodes = nodes;
+    this.#betweenBatches = isManualClock(host.clock) ? goOnAtOnce : yieldToEventLoop;
   }
 
   /** The time of the next batch to generate. */
   get nextBatchTime(): Time {
     return new Time(this.#nextTime);
+  }
+
+  /** Batches generated and not processed yet, and whether inputs should take less. */
+  backlog(): Backlog {
+    const pendingBatches = this.#pending();
+    const maxPendingBatches = this.#host.maxPendingBatches;
+    return { pendingBatches, maxPendingBatches, backlogged: pendingBatches > 0 && pendingBatches * 2 >= maxPendingBatches };
+  }
+
+  #pending(): number {
+    return this.#queue.length + (this.#running === undefined ? 0 : 1);
   }
 
   /** Starts generating batches at `zeroTime + batch`, `zeroTime + 2·batch`, … */
@@ -107,24 +129,33 @@ export class JobScheduler implements DrivenByClock {
   async #runTimer(): Promise<void> {
     const { clock, batchDuration } = this.#host;
     const signal = this.#timerAbort.signal;
-    while (!signal.aborted) {
-      const reached = await clock.sleepUntil(this.#nextTime, signal);
-      if (!reached || signal.aborted) break;
-      const time = new Time(this.#nextTime);
-      this.#nextTime += batchDuration.milliseconds;
-      this.#generate(time);
+    try {
+      while (!signal.aborted) {
+        const reached = await clock.sleepUntil(this.#nextTime, signal);
+        if (!reached || signal.aborted) break;
+        // The hard bound: wait for a batch to finish rather than hold more batches' inputs.
+        while (!signal.aborted && this.#pending() >= this.#host.maxPendingBatches) await this.#nextChange();
+        if (signal.aborted) break;
+        await this.#generate(new Time(this.#nextTime));
+        this.#nextTime += batchDuration.milliseconds;
+        this.#changed();
+        // Behind schedule, sleepUntil returns at once: let I/O, timers and stop() run first.
+        await this.#betweenBatches();
+      }
+    } finally {
+      this.#timerRunning = false;
       this.#changed();
     }
-    this.#timerRunning = false;
-    this.#changed();
   }
 
-  #generate(time: Time): void {
+  async #generate(time: Time): Promise<void> {
     const host = this.#host;
     try {
       const streamIdToNumRecords = new Map<number, number>();
+      // In input order, one after another: an input's I/O for this batch ends before the next input's starts.
       for (const input of host.inputs) {
-        const n = input.allocate(time);
+        const allocated = input.allocate(time);
+        const n = typeof allocated === "number" ? allocated : await allocated;
         streamIdToNumRecords.set(input.id, n);
         this.#allocatedRecords += n;
       }
@@ -138,7 +169,7 @@ export class JobScheduler implements DrivenByClock {
         this.#clear(time);
         return;
       }
-      const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, submissionTime: host.clock.now() };
+      const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, submissionTime: time.milliseconds };
       this.#queue.push(batch);
       if (host.listening) host.post((l) => l.onBatchSubmitted?.({ batchInfo: this.#info(batch) }));
       this.#processing ??= this.#processQueue();
@@ -152,12 +183,38 @@ export class JobScheduler implements DrivenByClock {
     try {
       for (let batch = this.#queue.shift(); batch !== undefined; batch = this.#queue.shift()) {
         if (this.#dropQueued) continue;
-        await this.#runBatch(batch);
+        this.#running = batch;
+        try {
+          await this.#runBatch(batch);
+        } finally {
+          this.#running = undefined;
+        }
+        this.#changed();
+        // A batch whose outputs never await would otherwise chain into the next one.
+        await this.#betweenBatches();
       }
     } finally {
       this.#processing = undefined;
       this.#changed();
     }
+  }
+
+  /** Runs an output's code, noting while its synchronous part runs (see {@link calledFromBatch}). */
+  #runOutput(output: OutputOperation, rdd: RDD<unknown>, time: Time): void | Promise<void> {
+    this.#inOutputCode = true;
+    try {
+      return output.run(rdd, time);
+    } finally {
+      this.#inOutputCode = false;
+    }
+  }
+
+  /**
+   * True when called from an output's code, before its first `await`: a `stop()` made
+   * there cannot wait for the batch that is running it.
+   */
+  get calledFromBatch(): boolean {
+    return this.#inOutputCode;
   }
 
   async #runBatch(batch: GeneratedBatch): Promise<void> {
@@ -176,7 +233,7 @@ export class JobScheduler implements DrivenByClock {
       }
       let failureReason: string | undefined;
       try {
-        await output.run(rdd, time);
+        await this.#runOutput(output, rdd, time);
       } catch (error) {
         failureReason = reasonOf(error);
         host.reportError(
@@ -198,30 +255,8 @@ export class JobScheduler implements DrivenByClock {
     this.#clear(time);
   }
 
-  #info(
-    batch: GeneratedBatch,
-    progress: { processingStartTime?: number; processingEndTime?: number; operations?: ReadonlyArray<OutputOperationInfo> } = {},
-  ): BatchInfo {
-    const { processingStartTime, processingEndTime } = progress;
-    let numRecords = 0;
-    for (const n of batch.streamIdToNumRecords.values()) numRecords += n;
-    const schedulingDelay = processingStartTime === undefined ? undefined : processingStartTime - batch.submissionTime;
-    const processingDelay = processingStartTime === undefined || processingEndTime === undefined
-      ? undefined
-      : processingEndTime - processingStartTime;
-    return {
-      batchTime: batch.time,
-      streamIdToNumRecords: batch.streamIdToNumRecords,
-      numRecords,
-      submissionTime: batch.submissionTime,
-      ...(processingStartTime === undefined ? {} : { processingStartTime }),
-      ...(processingEndTime === undefined ? {} : { processingEndTime }),
-      ...(schedulingDelay === undefined ? {} : { schedulingDelay }),
-      ...(processingDelay === undefined ? {} : { processingDelay }),
-      ...(schedulingDelay === undefined || processingDelay === undefined ? {} : { totalDelay: schedulingDelay + processingDelay }),
-      outputOperationInfos: progress.operations ?? [],
-      metrics: this.#metrics.get(batch.time.milliseconds) ?? NO_METRICS,
-    };
+  #info(batch: GeneratedBatch, progress: BatchProgress = {}): BatchInfo {
+    return batchInfoOf(batch, progress, this.#metrics.get(batch.time.milliseconds));
   }
 
   /** Adds counts a stream reported for the batch at `time`. */
@@ -257,33 +292,49 @@ export class JobScheduler implements DrivenByClock {
     while ((this.#timerRunning && this.#nextTime <= now) || this.busy) await this.#nextChange();
   }
 
+  /** Resolves once no batch is generated, queued or running any more (after `stop`). */
+  async ended(): Promise<void> {
+    while (this.#timerRunning || this.busy) await this.#nextChange();
+  }
+
+  async #inputsHoldRecords(): Promise<boolean> {
+    for (const input of this.#host.inputs) {
+      const pending = input.hasPendingRecords();
+      if (typeof pending === "boolean" ? pending : await pending) return true;
+    }
+    return false;
+  }
+
   /**
-   * Stops generating batches. Graceful: first waits (up to `timeoutMs` of real time)
-   * until the inputs hold no records that no batch has taken, then lets every
+   * Stops generating batches. Graceful: first waits (up to `timeoutMs` on the context's
+   * clock) until the inputs hold no records that no batch has taken, then lets every
    * generated batch finish. Otherwise: drops the batches not yet started and waits
-   * only for the one running.
+   * only for the one running. `fromBatch`: the caller is the running batch, which
+   * cannot end before this does, so only generation is waited for; `ended()` waits
+   * for the rest.
    */
-  async stop(graceful: boolean, timeoutMs: number): Promise<void> {
+  async stop(graceful: boolean, timeoutMs: number, fromBatch = false): Promise<void> {
+    const clock = this.#host.clock;
     if (graceful) {
       // Wait while inputs hold records no batch took yet (a receiver's buffer, possibly
       // drained over several batches by its rate limit; files that appeared). The
       // timeout counts from the last batch that took records, so a long but moving
       // drain finishes, and a stuck one ends.
-      const pending = () => this.#host.inputs.some((input) => input.hasPendingRecords());
       let progress = this.#allocatedRecords;
-      let deadline = Date.now() + timeoutMs;
-      while (this.#timerRunning && pending()) {
+      let deadline = clock.now() + timeoutMs;
+      let pending = await this.#inputsHoldRecords();
+      while (this.#timerRunning && pending) {
         if (this.#allocatedRecords !== progress) {
           progress = this.#allocatedRecords;
-          deadline = Date.now() + timeoutMs;
+          deadline = clock.now() + timeoutMs;
         }
-        const left = deadline - Date.now();
-        if (left <= 0) break;
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([this.#nextChange(), new Promise<void>((resolve) => void (timer = setTimeout(resolve, left)))]);
-        clearTimeout(timer);
+        if (clock.now() >= deadline) break;
+        const timeout = new AbortController();
+        await Promise.race([this.#nextChange(), clock.sleepUntil(deadline, timeout.signal)]);
+        timeout.abort();
+        pending = await this.#inputsHoldRecords();
       }
-      if (pending()) {
+      if (pending) {
         this.#host.logger.warn(
           `Graceful stop gave up after ${timeoutMs} ms without a batch taking the received records that are still waiting`,
         );
@@ -292,7 +343,33 @@ export class JobScheduler implements DrivenByClock {
       this.#dropQueued = true;
     }
     this.#timerAbort.abort();
-    while (this.#timerRunning || this.busy) await this.#nextChange();
+    this.#changed();
+    if (fromBatch) {
+      while (this.#timerRunning) await this.#nextChange();
+    } else {
+      await this.#endedOrWarn();
+    }
+  }
+
+  /**
+   * `ended()`, warning once if a batch still runs ten intervals later: a batch that
+   * awaits this very stop (after an `await` in its output) can never end.
+   */
+  async #endedOrWarn(): Promise<void> {
+    const ended = this.ended();
+    const running = this.#running;
+    if (running === undefined) return ended;
+    const clock = this.#host.clock;
+    const waited = 10 * this.#host.batchDuration.milliseconds;
+    const patience = new AbortController();
+    const late = await Promise.race([ended.then(() => false), clock.sleepUntil(clock.now() + waited, patience.signal)]);
+    patience.abort();
+    if (late && this.#running === running) {
+      this.#host.logger.warn(
+        `stop() is waiting for the batch at time ${running.time}, still running after ${waited} ms. If that batch awaits this stop() (after an await in its output), it never ends: call ssc.stop() there without awaiting it, or before the output's first await`,
+      );
+    }
+    return ended;
   }
 
   /** Wakes anyone waiting on progress (after inputs stopped, for instance). */
@@ -300,4 +377,3 @@ export class JobScheduler implements DrivenByClock {
     this.#changed();
   }
 }
-

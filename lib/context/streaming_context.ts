@@ -8,7 +8,7 @@ import { type Clock, isManualClock, SystemClock } from "../time/clock.ts";
 import { Duration, Time } from "../time/duration.ts";
 import type { RDD } from "../rdd/rdd.ts";
 import type { DStream } from "../dstream/dstream.ts";
-import type { Logger } from "../dstream/_graph.ts";
+import type { Backlog, Logger } from "../dstream/_graph.ts";
 import { transformAll, unionAll } from "../dstream/multi_stream.ts";
 import { type QueueDStream, QueueInputDStream, type QueueStreamOptions } from "../sources/queue.ts";
 import { type SocketTextDStream, SocketTextInputDStream, type SocketTextStreamOptions } from "../sources/socket.ts";
@@ -59,7 +59,37 @@ export interface StreamingContextOptions {
   readonly initialRate?: number;
   /** The lowest rate backpressure sets, in records per second (Spark's `backpressure.pid.minRate`); default 100. */
   readonly minRate?: number;
+  /**
+   * The most batches generated but not yet processed (waiting or running), default
+   * {@link DEFAULT_MAX_PENDING_BATCHES}. Beyond it no batch is generated until one
+   * finishes: late batches keep their batch times, and their `schedulingDelay` shows
+   * the wait. From half of it on, file and queue streams take less per batch (they
+   * leave files and queued batches for later ones); nothing is dropped.
+   */
+  readonly maxPendingBatches?: number;
 }
+
+/**
+ * The default `maxPendingBatches`: ten batches absorb a hiccup (a pause or one slow
+ * batch of up to ten intervals) without slowing any input, and bound what waits in
+ * memory to ten batches' worth of input.
+ *
+ * @category model
+ * @since 0.2.0
+ */
+export const DEFAULT_MAX_PENDING_BATCHES: number = 10;
+
+const checkMaxPendingBatches = (value: unknown): number => {
+  if (value === undefined) return DEFAULT_MAX_PENDING_BATCHES;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `StreamingContext's maxPendingBatches must be a positive whole number of batches, got ${describeValue(value)}: e.g. ${DEFAULT_MAX_PENDING_BATCHES}`,
+    );
+  }
+  return value;
+};
+
+const NOTHING_PENDING: Backlog = { pendingBatches: 0, maxPendingBatches: DEFAULT_MAX_PENDING_BATCHES, backlogged: false };
 
 /**
  * Options for {@link StreamingContext.stop}.
@@ -153,6 +183,9 @@ export class StreamingContext {
   #startedAt: Date | undefined;
   #scheduler: JobScheduler | undefined;
   #stopping: Promise<void> | undefined;
+  /** Settles once everything has ended, including a batch that called `stop()`. */
+  #ended: Promise<void> | undefined;
+  readonly #maxPendingBatches: number;
   #releaseClock: (() => void) | undefined;
   readonly #graph: ContextGraph;
   readonly #listeners: ListenerBus = createListenerBus(this, () => this.#logger);
@@ -171,6 +204,7 @@ export class StreamingContext {
     this.batchDuration = checkBatchDuration(batchDuration);
     this.clock = options.clock ?? new SystemClock();
     const receiverDefaults = receiverDefaultsOf(options);
+    this.#maxPendingBatches = checkMaxPendingBatches(options.maxPendingBatches);
     this.#graph = new ContextGraph({
       batchDuration: this.batchDuration,
       clock: this.clock,
@@ -182,6 +216,7 @@ export class StreamingContext {
       reportError: (error) => this.#reportError(error),
       addMetrics: (name, time, counts) => this.#scheduler?.addMetrics(name, time, counts),
       addListener: (listener) => this.addStreamingListener(listener),
+      backlog: () => this.#scheduler?.backlog() ?? { ...NOTHING_PENDING, maxPendingBatches: this.#maxPendingBatches },
     });
     graphs.set(this, this.#graph);
   }
@@ -362,6 +397,7 @@ export class StreamingContext {
         logger: this.#logger,
         inputs: graph.inputs,
         outputs: graph.outputs,
+        maxPendingBatches: this.#maxPendingBatches,
         get listening() {
           return listeners.size > 0;
         },
@@ -374,7 +410,7 @@ export class StreamingContext {
       scheduler.start(zeroTime);
     } catch (error) {
       this.#state = "STOPPED";
-      this.#shutDown(false).catch(() => {});
+      this.#shutDown(false, false).catch(() => {});
       throw error;
     }
     this.#state = "ACTIVE";
@@ -387,8 +423,10 @@ export class StreamingContext {
   /**
    * Stops the context: no more batches. Callable many times. The state is STOPPED as
    * soon as this returns, and another context may start; the promise resolves once every
-   * input and batch has ended. Call it from an output or a listener without awaiting it
-   * there: the batch running the call is one of those the promise waits for.
+   * input and batch has ended. Called from an output (before its first `await`), it
+   * resolves once everything but the batch running the call has ended, so
+   * `await ssc.stop()` there does not wait for itself; `awaitTermination()` also waits
+   * for that batch. After an `await` inside the output, call it without awaiting it.
    */
   stop(options: StopOptions = {}): Promise<void> {
     const { stopSparkContext = true, stopGracefully = false } = options;
@@ -400,27 +438,42 @@ export class StreamingContext {
     } else {
       this.#state = "STOPPED";
       if (activeContext === this) activeContext = undefined;
-      this.#stopping = this.#shutDown(stopGracefully);
+      const fromBatch = this.#scheduler?.calledFromBatch ?? false;
+      this.#stopping = this.#shutDown(stopGracefully, fromBatch);
     }
     if (stopSparkContext) this.sparkContext.stop();
     return this.#stopping ?? (this.#termination.resolveAll(), Promise.resolve());
   }
 
-  async #shutDown(graceful: boolean): Promise<void> {
+  /**
+   * Stops inputs and scheduler. `fromBatch`: called by the running batch, which ends
+   * only after this resolves; `#ended` settles once it has.
+   */
+  async #shutDown(graceful: boolean, fromBatch: boolean): Promise<void> {
     const scheduler = this.#scheduler;
     const inputs = this.#graph.inputs;
-    try {
-      if (graceful) {
-        await Promise.all(inputs.map((input) => input.stop()));
-        await scheduler?.stop(true, 10 * this.batchDuration.milliseconds);
-      } else {
-        await scheduler?.stop(false, 0);
-        await Promise.all(inputs.map((input) => input.stop()));
-      }
-    } finally {
+    const finish = () => {
       this.#releaseClock?.();
       if (activeContext === this) activeContext = undefined;
       this.#termination.resolveAll();
+    };
+    let ended: Promise<void> | undefined;
+    try {
+      if (graceful) {
+        await Promise.all(inputs.map((input) => input.stop()));
+        await scheduler?.stop(true, 10 * this.batchDuration.milliseconds, fromBatch);
+      } else {
+        await scheduler?.stop(false, 0, fromBatch);
+        await Promise.all(inputs.map((input) => input.stop()));
+      }
+      if (fromBatch && scheduler !== undefined) ended = scheduler.ended();
+    } finally {
+      if (ended === undefined) {
+        finish();
+        this.#ended = Promise.resolve();
+      } else {
+        this.#ended = ended.then(finish, finish);
+      }
     }
   }
 
@@ -436,7 +489,9 @@ export class StreamingContext {
     if (error !== undefined) return Promise.reject(error);
     if (this.#state === "STOPPED" && this.#stopping === undefined) return Promise.resolve();
     const ended = this.#termination.wait();
-    if (this.#state === "STOPPED") void this.#stopping?.then(() => this.#termination.resolveAll());
+    if (this.#state === "STOPPED") {
+      void this.#stopping?.then(() => this.#ended, () => this.#ended).then(() => this.#termination.resolveAll());
+    }
     return ended;
   }
 

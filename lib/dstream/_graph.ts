@@ -57,6 +57,24 @@ export interface RateControl {
 }
 
 /**
+ * How far the context's job is behind, as an input sees it when it fixes a batch.
+ *
+ * @category spi
+ * @since 0.2.0
+ */
+export interface Backlog {
+  /** Batches generated but not processed yet (waiting or running). */
+  readonly pendingBatches: number;
+  /** The hard bound on them (`StreamingContextOptions.maxPendingBatches`): no batch is generated beyond it. */
+  readonly maxPendingBatches: number;
+  /**
+   * True once half the bound is pending: inputs that can leave records where they are
+   * (files on disk, a queue) take less per batch, so the job catches up; none is dropped.
+   */
+  readonly backlogged: boolean;
+}
+
+/**
  * The context as its streams see it.
  *
  * @category model
@@ -93,4 +111,6 @@ export interface StreamingGraph {
    * off. `settings` override the context's. Receivers and direct inputs ask once, when built.
    */
   rateControl?(stream: InputDStream<unknown>, settings?: RateSettings): RateControl | undefined;
+  /** How far the job is behind now (nothing pending before `start()`). */
+  backlog(): Backlog;
 }

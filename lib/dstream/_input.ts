@@ -2,6 +2,8 @@
  * Input streams: the roots of a pipeline. At each batch time the context asks every
  * input for the records of that batch (`allocate`) before any RDD is computed, so an
  * input's batch is fixed when the batch is generated, however late it is processed.
+ * An input may need I/O for that (listing a directory, reading files): `take` may
+ * return a promise, and the scheduler awaits the inputs one after another, in batch order.
  *
  * @module
  */
@@ -9,6 +11,17 @@ import { RDD } from "../rdd/rdd.ts";
 import { Time } from "../time/duration.ts";
 import { DStreamNode } from "./_node.ts";
 import type { StreamingGraph } from "./_graph.ts";
+
+/**
+ * What an input gives one batch: its records and how many there are.
+ *
+ * @category spi
+ * @since 0.2.0
+ */
+export interface TakenBatch<A> {
+  readonly rdd: RDD<A>;
+  readonly count: number;
+}
 
 /**
  * A stream fed from outside the pipeline.
@@ -33,17 +46,24 @@ export abstract class InputDStream<A> extends DStreamNode<A> {
     return Promise.resolve();
   }
 
-  /** True while records have arrived that no batch has taken yet. */
-  hasPendingRecords(): boolean {
+  /** True while records have arrived that no batch has taken yet (a promise when finding out needs I/O). */
+  hasPendingRecords(): boolean | Promise<boolean> {
     return false;
   }
 
-  /** The records that make up the batch at `time`, with their count. */
-  protected abstract take(time: Time): { readonly rdd: RDD<A>; readonly count: number };
+  /**
+   * The records that make up the batch at `time`, with their count; a promise when
+   * fixing them needs I/O. `this.context.backlog()` tells whether to take less.
+   */
+  protected abstract take(time: Time): TakenBatch<A> | Promise<TakenBatch<A>>;
 
-  /** Fixes the records of the batch at `time`; returns how many there are. */
-  allocate(time: Time): number {
-    const { rdd, count } = this.take(time);
+  /** Fixes the records of the batch at `time`; returns how many there are (a promise when `take` returned one). */
+  allocate(time: Time): number | Promise<number> {
+    const taken = this.take(time);
+    return taken instanceof Promise ? taken.then((batch) => this.#keep(time, batch)) : this.#keep(time, taken);
+  }
+
+  #keep(time: Time, { rdd, count }: TakenBatch<A>): number {
     this.#allocated.set(time.milliseconds, rdd);
     this.#counts.set(time.milliseconds, count);
     return count;

@@ -15,12 +15,24 @@
  *   modification time and makes the whole file appear at once. Appending to a file
  *   that was already read is ignored.
  *
- * The directory is listed and the files are read synchronously when the batch is
- * generated (Spark lists on the driver, too): the batch's contents are then fixed at
+ * The directory is listed and the files are read when the batch is generated (Spark
+ * lists on the driver, too), asynchronously: the batch's contents are then fixed at
  * its batch time, however late it runs, and its record count is exact. A file that
  * vanished, cannot be read, or is empty is reported (log and `onReceiverError`) and
  * skipped, never retried; so is a directory that disappears (its batches are empty
  * until it is back).
+ *
+ * Old files cost nothing per batch: the stream remembers each name it has seen with
+ * its modification time, lists the directory again only when the directory's own
+ * modification time changed (or is too recent to trust, within 2 s), and examines
+ * (`stat`, `filter`) only names it has not seen. So a file already in the directory is
+ * not examined again while its name stays: rewriting or touching it in place is not
+ * noticed (rename files in, as Spark advises). Only files dated after the batch that
+ * lists them (not yet due) are examined again, each batch, until they are due.
+ *
+ * While the job is backlogged (half of the context's `maxPendingBatches` wait), a
+ * batch reads one due file and defers the others to later batches, oldest first; a
+ * deferred file is never dropped.
  *
  * Modification times are compared with the context's clock: under a `ManualClock`,
  * set files' times to the clock's (`fs.utimesSync(path, t / 1000, t / 1000)`), as
@@ -28,15 +40,16 @@
  *
  * @module
  */
-import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RDD } from "../rdd/rdd.ts";
 import { Duration, type Time } from "../time/duration.ts";
-import { InputDStream } from "../dstream/_input.ts";
+import { InputDStream, type TakenBatch } from "../dstream/_input.ts";
 import type { StreamingGraph } from "../dstream/_graph.ts";
 import type { DStream } from "../dstream/dstream.ts";
 import { LineSplitter } from "./line_splitter.ts";
+import { fileSystem } from "./_file_system.ts";
 
 /**
  * How a file stream turns one file's bytes into records (Spark's InputFormat).
@@ -130,6 +143,17 @@ export interface FileStreamOptions {
   readonly minRememberDuration?: Duration;
 }
 
+/** How recent a directory's modification time must be for a listing to be repeated anyway (coarse file-system clocks). */
+const COARSE_DIRECTORY_TIME_MS = 2000;
+
+/** How many new names are examined at once: enough to keep the disk busy, few enough not to exhaust file handles. */
+const STATS_AT_ONCE = 64;
+
+/** The mark of a name no batch will select (already selected, too old, filtered out, not a readable file). */
+const PASSED = Number.POSITIVE_INFINITY;
+
+const listDirectory = (directory: string) => fileSystem.readdir(directory, { withFileTypes: true });
+
 const errorCode = (error: unknown): string | undefined =>
   typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : undefined;
 
@@ -197,10 +221,20 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
   readonly durationToRemember: Duration;
   readonly #filter: ((path: string) => boolean) | undefined;
   readonly #initialThreshold: number;
-  /** Files selected in the last `durationToRemember`, with the batch time that took them. */
-  readonly #recentlySelected = new Map<string, number>();
-  /** Entries whose status could not be read (a broken link, say): reported once, while they stay. */
-  #unreadable = new Set<string>();
+  /**
+   * Every name seen in the directory and still there: its modification time while it
+   * may still be selected, or {@link PASSED} once it was selected, found old, filtered
+   * out, or could not be examined (reported once, while it stays).
+   */
+  readonly #seen = new Map<string, number>();
+  /** Names seen whose modification time is after the latest threshold and that no batch selected yet. */
+  readonly #candidates = new Set<string>();
+  /** Selected files a backlogged batch left for later ones, oldest first. */
+  readonly #deferred: string[] = [];
+  /** The directory's modification time at the last listing. */
+  #listedAt: number | undefined;
+  /** The listing under way: batches and a graceful stop share it. */
+  #refreshing: Promise<void> | undefined;
   #directoryMissing = false;
   #stoppedAt: number | undefined;
 
@@ -234,59 +268,117 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
     this.context.reportReceiverError(this, message, error);
   }
 
-  /** The files a batch at `time` would select, in name order, with their modification times. */
-  #newFiles(time: number, threshold: number, reportTrouble: boolean): string[] {
-    let entries: Dirent[];
+  /** Lists the directory if it changed, examining only names not seen before. */
+  #refresh(): Promise<void> {
+    this.#refreshing ??= this.#list().finally(() => this.#refreshing = undefined);
+    return this.#refreshing;
+  }
+
+  async #list(): Promise<void> {
+    let directoryTime: number;
+    let entries: Awaited<ReturnType<typeof listDirectory>>;
     try {
-      entries = readdirSync(this.directory, { withFileTypes: true });
+      directoryTime = (await fileSystem.stat(this.directory)).mtimeMs;
+      // A coarse file-system clock may leave the time unchanged by an entry added just after the listing.
+      if (directoryTime === this.#listedAt && Date.now() - directoryTime > COARSE_DIRECTORY_TIME_MS) {
+        await this.#recheckFutureFiles();
+        return;
+      }
+      entries = await listDirectory(this.directory);
     } catch (error) {
-      if (reportTrouble && !this.#directoryMissing) {
+      if (!this.#directoryMissing) {
         this.#directoryMissing = true;
         const reason = errorCode(error) === "ENOENT" ? "no longer exists" : `cannot be listed (${errorCode(error) ?? describe(error)})`;
         this.#report(`Directory ${this.directory} ${reason}: its batches are empty until it is back`, error);
       }
-      return [];
+      this.#listedAt = undefined;
+      return;
     }
-    if (reportTrouble && this.#directoryMissing) {
+    if (this.#directoryMissing) {
       this.#directoryMissing = false;
       this.context.logger.info(`${this.name}: directory ${this.directory} is back`);
     }
-    const names = entries.filter((entry) => !isHidden(entry.name) && !entry.isDirectory()).map((entry) => entry.name).sort();
-    const selected: string[] = [];
-    const unreadable = new Set<string>();
-    for (const name of names) {
-      const path = join(this.directory, name);
-      if (this.#recentlySelected.has(path)) continue;
-      if (this.#unreadable.has(path)) {
-        unreadable.add(path);
-        continue;
-      }
-      if (this.#filter !== undefined) {
-        let accepted: boolean;
-        try {
-          accepted = this.#filter(path);
-        } catch (error) {
-          if (reportTrouble) this.#report(`The filter threw on ${path}; the file is skipped`, error);
-          continue;
-        }
-        if (!accepted) continue;
-      }
-      let modTime: number;
-      try {
-        const stat = statSync(path);
-        if (!stat.isFile()) continue;
-        modTime = Math.floor(stat.mtimeMs);
-      } catch (error) {
-        if (reportTrouble) {
-          this.#reportUnread(path, error);
-          unreadable.add(path);
-        }
-        continue;
-      }
-      if (modTime > threshold && modTime <= time) selected.push(path);
+    this.#listedAt = directoryTime;
+    const present = new Set<string>();
+    const fresh: string[] = [];
+    for (const entry of entries) {
+      if (isHidden(entry.name) || entry.isDirectory()) continue;
+      present.add(entry.name);
+      if (!this.#seen.has(entry.name)) fresh.push(entry.name);
     }
-    if (reportTrouble) this.#unreadable = unreadable;
-    return selected;
+    for (const name of this.#seen.keys()) {
+      if (!present.has(name)) {
+        this.#seen.delete(name);
+        this.#candidates.delete(name);
+      }
+    }
+    fresh.sort();
+    for (let i = 0; i < fresh.length; i += STATS_AT_ONCE) {
+      await Promise.all(fresh.slice(i, i + STATS_AT_ONCE).map((name) => this.#examine(name)));
+    }
+    await this.#recheckFutureFiles();
+  }
+
+  /** Filters and stats a name seen for the first time. */
+  async #examine(name: string): Promise<void> {
+    const path = join(this.directory, name);
+    this.#seen.set(name, PASSED);
+    if (this.#filter !== undefined) {
+      let accepted: boolean;
+      try {
+        accepted = this.#filter(path);
+      } catch (error) {
+        this.#report(`The filter threw on ${path}; the file is skipped`, error);
+        return;
+      }
+      if (!accepted) return;
+    }
+    try {
+      const stat = await fileSystem.stat(path);
+      if (!stat.isFile()) return;
+      this.#seen.set(name, Math.floor(stat.mtimeMs));
+      this.#candidates.add(name);
+    } catch (error) {
+      this.#reportUnread(path, error);
+    }
+  }
+
+  /** Files dated after the clock (still being written, or set ahead) are examined again until due. */
+  async #recheckFutureFiles(): Promise<void> {
+    const now = this.context.clock.now();
+    const future = [...this.#candidates].filter((name) => this.#seen.get(name)! > now);
+    await Promise.all(future.map(async (name) => {
+      try {
+        const stat = await fileSystem.stat(join(this.directory, name));
+        if (this.#candidates.has(name)) this.#seen.set(name, Math.floor(stat.mtimeMs));
+      } catch {
+        // Gone or unreadable: the next listing forgets it, or the read reports it.
+      }
+    }));
+  }
+
+  /** The candidates a batch at `time` selects (in name order); drops those now too old for any batch. */
+  #due(time: number, threshold: number, select: boolean): string[] {
+    const due: string[] = [];
+    for (const name of this.#candidates) {
+      const modTime = this.#seen.get(name)!;
+      if (modTime <= threshold) {
+        if (select) {
+          this.#candidates.delete(name);
+          this.#seen.set(name, PASSED);
+        }
+      } else if (modTime <= time) {
+        due.push(name);
+      }
+    }
+    due.sort();
+    if (select) {
+      for (const name of due) {
+        this.#candidates.delete(name);
+        this.#seen.set(name, PASSED);
+      }
+    }
+    return due.map((name) => join(this.directory, name));
   }
 
   #reportUnread(path: string, error: unknown): void {
@@ -298,20 +390,20 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
     return Math.max(this.#initialThreshold, time - this.durationToRemember.milliseconds);
   }
 
-  protected override take(time: Time): { readonly rdd: RDD<A>; readonly count: number } {
+  protected override async take(time: Time): Promise<TakenBatch<A>> {
     const t = time.milliseconds;
-    const threshold = this.#threshold(t);
-    for (const [path, selectedAt] of this.#recentlySelected) {
-      if (selectedAt <= t - this.durationToRemember.milliseconds) this.#recentlySelected.delete(path);
-    }
+    // Whether to take less is decided when the batch is due, not after the listing's I/O.
+    const backlogged = this.context.backlog().backlogged;
+    await this.#refresh();
+    // Selected once, even when the read fails: a bad file is reported, not retried.
+    this.#deferred.push(...this.#due(t, this.#threshold(t), true));
+    const toRead = backlogged ? this.#deferred.splice(0, 1) : this.#deferred.splice(0);
     const partitions: Array<ReadonlyArray<A>> = [];
     let count = 0;
-    for (const path of this.#newFiles(t, threshold, true)) {
-      // Selected once, even when the read fails: a bad file is reported, not retried.
-      this.#recentlySelected.set(path, t);
+    for (const path of toRead) {
       let bytes: Uint8Array;
       try {
-        bytes = readFileSync(path);
+        bytes = await fileSystem.readFile(path);
       } catch (error) {
         this.#reportUnread(path, error);
         continue;
@@ -335,6 +427,11 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
     return { rdd: partitions.length === 0 ? RDD.empty<A>() : RDD.fromPartitions(partitions), count };
   }
 
+  /** Lists the directory once, so the first batch finds the names already there examined. */
+  override start(): void {
+    void this.#refresh();
+  }
+
   /** Remembers when the context stopped: files that appear later are not waited for. */
   override stop(): Promise<void> {
     this.#stoppedAt ??= this.context.clock.now();
@@ -342,8 +439,9 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
   }
 
   /** True while files that appeared (by the clock, or by the stop) wait for a batch: a graceful stop reads them. */
-  override hasPendingRecords(): boolean {
+  override async hasPendingRecords(): Promise<boolean> {
+    await this.#refresh();
     const now = this.#stoppedAt ?? this.context.clock.now();
-    return this.#newFiles(now, this.#threshold(now), false).length > 0;
+    return this.#deferred.length > 0 || this.#due(now, this.#threshold(now), false).length > 0;
   }
 }

@@ -17,7 +17,10 @@ import type { DStream } from "../dstream/dstream.ts";
  * @since 0.1.0
  */
 export interface QueueStreamOptions<A> {
-  /** Take one queued batch per batch time (default), or everything queued. */
+  /**
+   * Take one queued batch per batch time (default), or everything queued; while the
+   * job is backlogged (half of `maxPendingBatches` wait), one even then.
+   */
   readonly oneAtATime?: boolean;
   /** The batch used when the queue is empty; an empty batch by default. */
   readonly defaultBatch?: ReadonlyArray<A> | RDD<A>;
@@ -81,11 +84,15 @@ export class QueueInputDStream<A> extends InputDStream<A> implements QueueDStrea
     return this.#queue.length - this.#head;
   }
 
-  /** Takes one queued batch, or all of them; never shifts the array (a long queue stays linear). */
+  /**
+   * Takes one queued batch, or all of them (`oneAtATime: false`, unless the job is
+   * backlogged: then one, and the rest stay queued); never shifts the array (a long
+   * queue stays linear).
+   */
   #dequeue(): Array<ReadonlyArray<A> | RDD<A>> {
     const queue = this.#queue;
     if (this.#head >= queue.length) return [];
-    if (!this.#oneAtATime) {
+    if (!this.#oneAtATime && !this.context.backlog().backlogged) {
       const all = queue.slice(this.#head);
       this.#queue = [];
       this.#head = 0;
