@@ -84,7 +84,6 @@ t.test("an error thrown inside transform reaches awaitTermination as a BatchErro
 
 t.test(
   "an error thrown inside transform is the BatchError's cause, one level down",
-  { todo: "BatchError.cause is still the UserFunctionError: lib/context/job_scheduler.ts needs the one-line change in the fidelity report" },
   async (t) => {
     const { ssc, clock } = testContext();
     const boom = new RangeError("boom");

@@ -5,7 +5,7 @@
  */
 import type { Time } from "../time/duration.ts";
 import type { RDD } from "../rdd/rdd.ts";
-import type { BatchInfo, OutputOperationInfo } from "./listener.ts";
+import type { BatchInfo, OutputOperationInfo, StreamInputInfo } from "./listener.ts";
 import type { OutputOperation } from "./job_scheduler.ts";
 
 /** One output operation of a batch, with the RDD it runs on. */
@@ -19,6 +19,8 @@ export interface GeneratedBatch {
   readonly time: Time;
   readonly jobs: ReadonlyArray<Job>;
   readonly streamIdToNumRecords: ReadonlyMap<number, number>;
+  /** Per input: its records and a description (Spark's `StreamInputInfo`). */
+  readonly streamIdToInputInfo: ReadonlyMap<number, StreamInputInfo>;
   /**
    * When the batch was due: its batch time, even when the timer generated it late
    * (behind a blocked loop or a full queue), so the scheduling delay counts the wait.
@@ -51,6 +53,7 @@ export const batchInfoOf = (
   return {
     batchTime: batch.time,
     streamIdToNumRecords: batch.streamIdToNumRecords,
+    streamIdToInputInfo: batch.streamIdToInputInfo,
     numRecords,
     submissionTime: batch.submissionTime,
     ...(processingStartTime === undefined ? {} : { processingStartTime }),

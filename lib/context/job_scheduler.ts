@@ -18,7 +18,7 @@ import type { RDD } from "../rdd/rdd.ts";
 import type { DStreamNode } from "../dstream/_node.ts";
 import type { InputDStream } from "../dstream/_input.ts";
 import type { Backlog, Logger } from "../dstream/_graph.ts";
-import type { BatchInfo, OutputOperationInfo, StreamingListener } from "./listener.ts";
+import type { BatchInfo, OutputOperationInfo, StreamingListener, StreamInputInfo } from "./listener.ts";
 import { batchInfoOf, type BatchProgress, type GeneratedBatch, type Job } from "./_batch_info.ts";
 import { describeError } from "../_describe.ts";
 import { UserFunctionError } from "../rdd/user_function_error.ts";
@@ -47,7 +47,8 @@ export class BatchError extends Error {
   readonly batchTime: Time;
 
   constructor(message: string, batchTime: Time, cause: unknown) {
-    super(message, { cause });
+    // The user's own error, one level down (a UserFunctionError only names the operation, already in the message).
+    super(message, { cause: cause instanceof UserFunctionError ? cause.cause : cause });
     this.batchTime = batchTime;
   }
 }
@@ -152,11 +153,13 @@ export class JobScheduler implements DrivenByClock {
     const host = this.#host;
     try {
       const streamIdToNumRecords = new Map<number, number>();
+      const streamIdToInputInfo = new Map<number, StreamInputInfo>();
       // In input order, one after another: an input's I/O for this batch ends before the next input's starts.
       for (const input of host.inputs) {
         const allocated = input.allocate(time);
         const n = typeof allocated === "number" ? allocated : await allocated;
         streamIdToNumRecords.set(input.id, n);
+        streamIdToInputInfo.set(input.id, { inputStreamId: input.id, numRecords: n, metadataDescription: input.name });
         this.#allocatedRecords += n;
       }
       const jobs: Job[] = [];
@@ -169,7 +172,7 @@ export class JobScheduler implements DrivenByClock {
         this.#clear(time);
         return;
       }
-      const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, submissionTime: time.milliseconds };
+      const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, streamIdToInputInfo, submissionTime: time.milliseconds };
       this.#queue.push(batch);
       if (host.listening) host.post((l) => l.onBatchSubmitted?.({ batchInfo: this.#info(batch) }));
       this.#processing ??= this.#processQueue();
@@ -241,9 +244,9 @@ export class JobScheduler implements DrivenByClock {
         );
       }
       if (listening) {
-        const completed: OutputOperationInfo = failureReason === undefined
-          ? { batchTime: time, id: output.id, name: output.name, startTime, endTime: host.clock.now() }
-          : { batchTime: time, id: output.id, name: output.name, startTime, endTime: host.clock.now(), failureReason };
+        const endTime = host.clock.now();
+        const ended = { batchTime: time, id: output.id, name: output.name, startTime, endTime, duration: endTime - startTime };
+        const completed: OutputOperationInfo = failureReason === undefined ? ended : { ...ended, failureReason };
         operations.push(completed);
         host.post((l) => l.onOutputOperationCompleted?.({ outputOperationInfo: completed }));
       }
