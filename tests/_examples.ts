@@ -1,5 +1,6 @@
 /** Runs the examples as a user runs them: a child process on Node (tsx) or Deno. */
 import { spawn } from "node:child_process";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 export const root: string = fileURLToPath(new URL("..", import.meta.url));
@@ -29,7 +30,9 @@ export const run = (
     const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
-      onOutput?.(stdout, (signal) => child.kill(signal));
+      // process.kill, not child.kill: Deno 2.9's child.kill(signal) makes "close" report
+      // that signal even when the child handled it and exited 0.
+      onOutput?.(stdout, (signal) => void (child.pid !== undefined && process.kill(child.pid, signal)));
     });
     child.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
     child.on("error", reject);

@@ -2,6 +2,10 @@
 // the tarball into a fresh plain-Node ESM project, and imports it by name
 // there, from JavaScript and from a type-checked TypeScript consumer.
 // `npm pack` runs the `prepack` script, so this rebuilds dist/ first.
+//
+// Not run under Deno (listed in deno.json "test.exclude"): it tests what a Node
+// user installs from npm; run from `deno test` it would do the same Node-side
+// work a second time (a rebuild of dist/ and an npm install) and prove nothing new.
 import t from "tap";
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
