@@ -14,7 +14,7 @@ const kindOf = (value: unknown): string => {
   if (Array.isArray(value)) return "array";
   if (typeof value === "object") {
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === "string" && name !== "" ? `${name} object` : "object";
+    return typeof name === "string" && name !== "" && name !== "Object" ? `${name} object` : "object";
   }
   return typeof value;
 };
