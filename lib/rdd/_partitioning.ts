@@ -48,16 +48,43 @@ export const hashPartitioned = <K, V>(
     }
   }
   return buckets.map((bucket) => {
-    if (mapOutputOf !== undefined) {
-      const group = mapOutputOf;
-      // Stable: keys with one hash code keep their first-appearance order.
-      bucket.sort((a, b) => group[a]! - group[b]! || hashes[a]! - hashes[b]! || a - b);
-    }
+    if (mapOutputOf !== undefined) sortByMapOutputThenHash(bucket, mapOutputOf, hashes);
     const slots = appendOnlyMapOrder(bucket.length, (j) => hashes[bucket[j]!]!);
     const out = new Array<readonly [K, V]>(bucket.length);
     for (let j = 0; j < slots.length; j++) out[j] = entries[bucket[slots[j]!]!]!;
     return out;
   });
+};
+
+/** Indexes per sort key: the (unsigned) hash above 21 bits of position in the group. */
+const positionBits = 2 ** 21;
+
+/**
+ * Sorts `bucket` (ascending indexes) by map output, then hash code; ties keep
+ * first-appearance order. Within a map output the indexes are consecutive runs, so each
+ * run is sorted alone, packed into doubles sorted natively (the hot path of a word count).
+ */
+const sortByMapOutputThenHash = (bucket: number[], mapOutputOf: Int32Array, hashes: Int32Array): void => {
+  let start = 0;
+  while (start < bucket.length) {
+    const group = mapOutputOf[bucket[start]!]!;
+    let end = start + 1;
+    while (end < bucket.length && mapOutputOf[bucket[end]!] === group) end++;
+    const length = end - start;
+    if (length > 1) {
+      if (length < positionBits) {
+        const packed = new Float64Array(length);
+        for (let j = 0; j < length; j++) packed[j] = (hashes[bucket[start + j]!]! + 2 ** 31) * positionBits + j;
+        packed.sort();
+        const run = bucket.slice(start, end);
+        for (let j = 0; j < length; j++) bucket[start + j] = run[packed[j]! % positionBits]!;
+      } else {
+        const run = bucket.slice(start, end).sort((a, b) => hashes[a]! - hashes[b]! || a - b);
+        for (let j = 0; j < length; j++) bucket[start + j] = run[j]!;
+      }
+    }
+    start = end;
+  }
 };
 
 /** Every record, in arrival order, in its key's hash partition (Spark's `partitionBy`). */
