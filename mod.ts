@@ -35,6 +35,7 @@ export { type Clock, type DrivenByClock, ManualClock, SystemClock } from "./lib/
 
 // batch data
 export { RDD } from "./lib/rdd/rdd.ts";
+export { StatCounter } from "./lib/rdd/stat_counter.ts";
 export { keyBy } from "./lib/rdd/_keys.ts";
 export { UserFunctionError } from "./lib/rdd/user_function_error.ts";
 

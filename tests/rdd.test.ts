@@ -1,5 +1,6 @@
 import t from "tap";
 import { isSome, none, RDD, some } from "../mod.ts";
+import { sorted } from "./_harness.ts";
 
 t.test("narrow steps are fused: each record flows through the whole chain before the next", async (t) => {
   const trace: string[] = [];
@@ -34,13 +35,14 @@ t.test("reduceByKey groups keys by value, tuple keys included", async (t) => {
   ], 3);
   const reduced = pairs.reduceByKey((a, b) => a + b, 2);
   t.equal(reduced.numPartitions, 2);
-  t.same(reduced.collect(), [[["a", 1], 6], ["a", 1], [{ x: 1, y: [2] }, 2], [1, 1], ["1", 1]]);
+  // Which partition, and where in it, follows Spark's hash partitioning: see rdd_keyed_layout.test.ts.
+  t.same(sorted(reduced.collect()), sorted([[["a", 1], 6], ["a", 1], [{ x: 1, y: [2] }, 2], [1, 1], ["1", 1]]));
 });
 
 t.test("reduceByKey keeps undefined values and combines in arrival order", async (t) => {
   const reduced = RDD.fromArray<readonly [string, string]>([["k", "a"], ["k", "b"], ["j", "c"], ["k", "d"]], 2)
     .reduceByKey((a, b) => a + b);
-  t.same(reduced.collect(), [["k", "abd"], ["j", "c"]]);
+  t.same(sorted(reduced.collect()), [["j", "c"], ["k", "abd"]]);
 });
 
 t.test("an RDD is split into partitions, and actions read them in order", async (t) => {
@@ -89,7 +91,7 @@ t.test("pair operations: groupByKey, cogroup and joins with Options for missing 
   t.same(left.rightOuterJoin(right).collect(), [["a", [some(1), "x"]], ["a", [some(3), "x"]], ["c", [none, "y"]]]);
   t.same(left.fullOuterJoin(right).collect().length, 4);
   t.ok(isSome(some(1)));
-  t.same(left.countByValue().collect().length, 3);
+  t.same(left.countByValue().size, 3);
   t.same(left.mapValues((v) => v * 2).collect(), [["a", 2], ["b", 4], ["a", 6]]);
 });
 

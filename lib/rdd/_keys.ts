@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { longHashCode, numberHashCode, stringHashCode } from "./_hash.ts";
 
 /**
  * The method a class defines to say which value its instances compare by as keys:
@@ -141,6 +142,48 @@ const encode = (value: unknown): string => {
     case "object":
       if (value === null) return "null";
       return contentOf(value) ?? `&${identityOf(value)}`;
+  }
+};
+
+/**
+ * The hash that places a key in a partition, as Spark's `HashPartitioner` does with
+ * Java's `hashCode`: strings as `String.hashCode`, numbers as a boxed `Integer` (whole
+ * numbers in the 32-bit range) or `Double` (any other), bigints as `Long`, booleans as
+ * `Boolean` (1231, 1237), `null` and `undefined` as 0, a `Date` as `Date.hashCode` (its
+ * time as a `Long`), a boxed primitive as its value, a `[keyBy]()` key as the value it
+ * returns. Any other key compared by content hashes its content string with
+ * `String.hashCode` (deterministic, but not what a JVM would compute for a Scala tuple),
+ * and a key compared by identity by a number given to each object in the order first
+ * hashed.
+ */
+export const hashCodeOf = (key: unknown): number => {
+  switch (typeof key) {
+    case "string":
+      return stringHashCode(key);
+    case "number":
+      return numberHashCode(key);
+    case "bigint":
+      return longHashCode(key);
+    case "boolean":
+      return key ? 1231 : 1237;
+    case "undefined":
+      return 0;
+    case "symbol":
+      return stringHashCode(encode(key));
+    case "function":
+      throw notAKey();
+    case "object": {
+      if (key === null) return 0;
+      if (Array.isArray(key)) return stringHashCode(encodeArray(key));
+      const explicit = explicitKeyOf(key);
+      if (explicit !== undefined) return hashCodeOf(explicit.call(key));
+      if (key instanceof Date) return longHashCode(BigInt(Number.isNaN(key.getTime()) ? 0 : key.getTime()));
+      if (key instanceof Number || key instanceof String || key instanceof Boolean || key instanceof BigInt) {
+        return hashCodeOf(key.valueOf());
+      }
+      const content = contentOf(key);
+      return content === undefined ? identityOf(key) | 0 : stringHashCode(content);
+    }
   }
 };
 

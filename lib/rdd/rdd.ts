@@ -10,6 +10,11 @@
  */
 import { none, type Option, some } from "fp-ts/lib/Option.js";
 import { KeyMap } from "./_keys.ts";
+import { hashPartitioned, type MapOutputOrder, recordsByKeyHash } from "./_partitioning.ts";
+import { type Compare, defaultCompare } from "./_order.ts";
+import { partitionRandom, poisson } from "./_sample.ts";
+import { saveAsNewTextFolder } from "./_text_folder.ts";
+import { StatCounter } from "./stat_counter.ts";
 import { userFunctionError } from "./user_function_error.ts";
 
 /** Pushes every record of one partition to `emit`, in order. */
@@ -66,16 +71,53 @@ const pushUserIterable = <A>(items: Iterable<A>, emit: (a: A) => void, label: st
   }
 };
 
-/** Every `[key, [x, y]]` for `x` in `xs` and `y` in `ys`. */
-const pairsOf = <K, X, Y>(key: K, xs: ReadonlyArray<X>, ys: ReadonlyArray<Y>): Array<readonly [K, readonly [X, Y]]> => {
-  const out: Array<readonly [K, readonly [X, Y]]> = [];
-  for (const x of xs) for (const y of ys) out.push([key, [x, y]]);
+/** Every `[x, y]` for `x` in `xs` and `y` in `ys`. */
+const pairsOf = <X, Y>(xs: ReadonlyArray<X>, ys: ReadonlyArray<Y>): Array<readonly [X, Y]> => {
+  const out: Array<readonly [X, Y]> = [];
+  for (const x of xs) for (const y of ys) out.push([x, y]);
   return out;
 };
 
 /** The values as `some`s, or a lone `none` when there are none (an outer join's missing side). */
 const optionsOf = <A>(values: ReadonlyArray<A>): ReadonlyArray<Option<A>> =>
   values.length === 0 ? [none] : values.map((v) => some(v));
+
+/**
+ * A fresh copy of a zero value for each partition, as Spark gives each task its own
+ * deserialized copy: plain data (arrays, plain objects, Maps, Sets, Dates) is cloned;
+ * anything else is shared.
+ */
+const copyOfZero = <B>(zero: B): B => {
+  if (typeof zero !== "object" || zero === null) return zero;
+  const proto = Object.getPrototypeOf(zero) as object | null;
+  const plain = Array.isArray(zero) || proto === Object.prototype || proto === null || zero instanceof Map ||
+    zero instanceof Set || zero instanceof Date;
+  if (!plain) return zero;
+  try {
+    return structuredClone(zero);
+  } catch {
+    return zero;
+  }
+};
+
+const add = (a: number, b: number): number => a + b;
+
+const emptyCollection = (what: string): RangeError =>
+  new RangeError(`${what}() was called on an empty RDD (Spark: "empty collection"): check isEmpty() first`);
+
+const checkCount = (n: number, what: string): number => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${what}'s count must be a whole number ≥ 0, got ${String(n)}`);
+  return n;
+};
+
+/** Calls a user function, naming the operation in what it throws. */
+const call = <R>(label: string, f: () => R): R => {
+  try {
+    return f();
+  } catch (error) {
+    throw userFunctionError(label, error);
+  }
+};
 
 /**
  * One batch's data: a fixed number of partitions, computed lazily.
@@ -91,6 +133,12 @@ export class RDD<A> {
   /** Reads arrays already in memory: caching would only copy them. */
   #inMemory = false;
   #cached: ReadonlyArray<ReadonlyArray<A>> | undefined;
+  /**
+   * Set when the records are pairs placed by their key's hash among this many
+   * partitions (Spark's `partitioner` being a `HashPartitioner`): a keyed step with the
+   * same count then needs no shuffle, as in Spark.
+   */
+  #hashPartitions: number | undefined;
 
   /** Prefer {@link RDD.fromArray}, {@link RDD.fromPartitions} and the combinators. */
   constructor(numPartitions: number, compute: ComputePartition<A>) {
@@ -184,6 +232,11 @@ export class RDD<A> {
     return this;
   }
 
+  /** How many partitions the data is split into (Spark's `getNumPartitions`). */
+  getNumPartitions(): number {
+    return this.numPartitions;
+  }
+
   /** Spark's name for {@link RDD.cache}. */
   persist(): this {
     return this.cache();
@@ -231,7 +284,7 @@ export class RDD<A> {
   filter<B extends A>(predicate: (a: A) => a is B, label?: string): RDD<B>;
   filter(predicate: (a: A) => boolean, label?: string): RDD<A>;
   filter(predicate: (a: A) => boolean, label = "filter"): RDD<A> {
-    return new RDD<A>(this.numPartitions, (p, emit) =>
+    return this.#keepingPartitioner(new RDD<A>(this.numPartitions, (p, emit) =>
       this.forEachIn(p, (a) => {
         let keep: boolean;
         try {
@@ -240,7 +293,13 @@ export class RDD<A> {
           throw userFunctionError(label, error);
         }
         if (keep) emit(a);
-      }));
+      })));
+  }
+
+  /** `rdd`, marked as partitioned like this one (for steps that keep every record's key). */
+  #keepingPartitioner<B>(rdd: RDD<B>): RDD<B> {
+    rdd.#hashPartitions = this.#hashPartitions;
+    return rdd;
   }
 
   /** Runs `f` once per partition over its records (an array), with the partition index. */
@@ -270,7 +329,7 @@ export class RDD<A> {
   }
 
   mapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => W, label = "mapValues"): RDD<readonly [K, W]> {
-    return new RDD<readonly [K, W]>(this.numPartitions, (p, emit) =>
+    return this.#keepingPartitioner(new RDD<readonly [K, W]>(this.numPartitions, (p, emit) =>
       this.forEachIn(p, (kv) => {
         let w: W;
         try {
@@ -279,11 +338,11 @@ export class RDD<A> {
           throw userFunctionError(label, error);
         }
         emit([kv[0], w]);
-      }));
+      })));
   }
 
   flatMapValues<K, V, W>(this: RDD<readonly [K, V]>, f: (v: V) => Iterable<W>, label = "flatMapValues"): RDD<readonly [K, W]> {
-    return new RDD<readonly [K, W]>(this.numPartitions, (p, emit) =>
+    return this.#keepingPartitioner(new RDD<readonly [K, W]>(this.numPartitions, (p, emit) =>
       this.forEachIn(p, (kv) => {
         const k = kv[0];
         let ws: Iterable<W>;
@@ -293,7 +352,7 @@ export class RDD<A> {
           throw userFunctionError(label, error);
         }
         pushUserIterable(ws, (w) => emit([k, w]), label);
-      }));
+      })));
   }
 
   keys<K, V>(this: RDD<readonly [K, V]>): RDD<K> {
@@ -333,7 +392,37 @@ export class RDD<A> {
     return RDD.#shuffled(numPartitions, () => this.collect());
   }
 
-  /** Merges the values of each key with `f` (associative), keys compared by value. */
+  /**
+   * A lazily computed keyed result: `run` lays the records out by key hash (once), and
+   * the RDD is marked as hash-partitioned among `numPartitions`.
+   */
+  static #keyed<B>(numPartitions: number, run: () => ReadonlyArray<ReadonlyArray<B>>): RDD<B> {
+    let parts: ReadonlyArray<ReadonlyArray<B>> | undefined;
+    let pending: (() => ReadonlyArray<ReadonlyArray<B>>) | undefined = run;
+    const rdd = new RDD<B>(numPartitions, (p, emit) => {
+      if (pending !== undefined) {
+        parts = pending();
+        // Computed once: let go of the parents.
+        pending = undefined;
+      }
+      pushAll(parts![p]!, emit);
+    });
+    rdd.#hashPartitions = numPartitions;
+    return rdd;
+  }
+
+  /**
+   * How a keyed step into `numPartitions` orders each map output: no shuffle (arrival
+   * order) when this RDD is already hash-partitioned alike, else `shuffled`.
+   */
+  #mapOutputOrder(numPartitions: number, shuffled: MapOutputOrder): MapOutputOrder {
+    return this.#hashPartitions === numPartitions ? "arrival" : shuffled;
+  }
+
+  /**
+   * Merges the values of each key with `f` (associative), keys compared by value. The
+   * result is hash-partitioned as Spark's `HashPartitioner` does (see the README's "Keys").
+   */
   reduceByKey<K, V>(
     this: RDD<readonly [K, V]>,
     f: (a: V, b: V) => V,
@@ -341,7 +430,8 @@ export class RDD<A> {
     label = "reduceByKey",
   ): RDD<readonly [K, V]> {
     checkPartitionCount(numPartitions, "reduceByKey's numPartitions");
-    return RDD.#shuffled(numPartitions, () => {
+    const order = this.#mapOutputOrder(numPartitions, "hash");
+    return RDD.#keyed(numPartitions, () => {
       const table = new KeyMap<K, V>();
       const combine = (a: V, b: V): V => {
         try {
@@ -350,59 +440,124 @@ export class RDD<A> {
           throw userFunctionError(label, error);
         }
       };
-      this.#forEachRecord((kv) => table.merge(kv[0], kv[1], combine));
-      return table.entries();
+      const merge = (kv: readonly [K, V]): void => table.merge(kv[0], kv[1], combine);
+      const firstSeenEnds: number[] = [];
+      for (let p = 0; p < this.numPartitions; p++) {
+        this.forEachIn(p, merge);
+        firstSeenEnds.push(table.size);
+      }
+      return hashPartitioned(table.entries(), numPartitions, order, firstSeenEnds);
     });
   }
 
-  /** Spark's `combineByKey`: builds one combiner per key. */
+  /**
+   * Spark's `combineByKey`: in each partition, one combiner per key, made by
+   * `createCombiner` from its first value and grown by `mergeValue`; the combiners of
+   * one key from several partitions are then merged with `mergeCombiners`, in
+   * partition order (Spark's map-side combine).
+   */
   combineByKey<K, V, C>(
     this: RDD<readonly [K, V]>,
     createCombiner: (v: V) => C,
     mergeValue: (c: C, v: V) => C,
-    _mergeCombiners: (a: C, b: C) => C,
+    mergeCombiners: (a: C, b: C) => C,
     numPartitions: number = this.numPartitions,
     label = "combineByKey",
   ): RDD<readonly [K, C]> {
     checkPartitionCount(numPartitions, "combineByKey's numPartitions");
-    // One process sees every value, so combiners never need merging here.
-    return RDD.#shuffled(numPartitions, () => {
+    if (this.#hashPartitions === numPartitions) {
+      // Already partitioned: every key's values are in one partition, combined there.
+      return this.#combineInOnePass(createCombiner, mergeValue, numPartitions, "arrival", label);
+    }
+    return RDD.#keyed(numPartitions, () => {
+      const table = new KeyMap<K, C>();
+      const firstSeenEnds: number[] = [];
+      let value: V;
+      const create = (): C => call(label, () => createCombiner(value));
+      const merge = (c: C): C => call(label, () => mergeValue(c, value));
+      let combiner: C;
+      const mergeAcross = (c: C): C => call(label, () => mergeCombiners(c, combiner));
+      for (let p = 0; p < this.numPartitions; p++) {
+        const local = new KeyMap<K, C>();
+        this.forEachIn(p, (kv) => {
+          value = kv[1];
+          const k = kv[0];
+          if (!local.update(k, merge)) local.set(k, create());
+        });
+        local.forEach((c, k) => {
+          combiner = c;
+          if (!table.update(k, mergeAcross)) table.set(k, c);
+        });
+        firstSeenEnds.push(table.size);
+      }
+      return hashPartitioned(table.entries(), numPartitions, "hash", firstSeenEnds);
+    });
+  }
+
+  /** One combiner per key over every record (no map-side combine: Spark's `groupByKey`). */
+  #combineInOnePass<K, V, C>(
+    this: RDD<readonly [K, V]>,
+    createCombiner: (v: V) => C,
+    mergeValue: (c: C, v: V) => C,
+    numPartitions: number,
+    order: MapOutputOrder,
+    label: string,
+  ): RDD<readonly [K, C]> {
+    return RDD.#keyed(numPartitions, () => {
       const table = new KeyMap<K, C>();
       let value: V;
-      const create = (): C => {
-        try {
-          return createCombiner(value);
-        } catch (error) {
-          throw userFunctionError(label, error);
-        }
-      };
-      const merge = (c: C): C => {
-        try {
-          return mergeValue(c, value);
-        } catch (error) {
-          throw userFunctionError(label, error);
-        }
-      };
+      const create = (): C => call(label, () => createCombiner(value));
+      const merge = (c: C): C => call(label, () => mergeValue(c, value));
       this.#forEachRecord((kv) => {
         value = kv[1];
         const k = kv[0];
         if (!table.update(k, merge)) table.set(k, create());
       });
-      return table.entries();
+      return hashPartitioned(table.entries(), numPartitions, order, []);
     });
   }
 
-  /** The values of each key, in arrival order. */
+  /** The values of each key, in arrival order (no map-side combine, as in Spark). */
   groupByKey<K, V>(this: RDD<readonly [K, V]>, numPartitions: number = this.numPartitions): RDD<readonly [K, ReadonlyArray<V>]> {
-    return this.combineByKey<K, V, V[]>((v) => [v], (c, v) => {
+    checkPartitionCount(numPartitions, "groupByKey's numPartitions");
+    return this.#combineInOnePass<K, V, V[]>((v) => [v], (c, v) => {
       c.push(v);
       return c;
-    }, (a, b) => a.concat(b), numPartitions);
+    }, numPartitions, "arrival", "groupByKey");
   }
 
-  /** How many times each distinct record occurs. */
-  countByValue(numPartitions: number = this.numPartitions): RDD<readonly [A, number]> {
-    return this.map((a): readonly [A, number] => [a, 1]).reduceByKey((x, y) => x + y, numPartitions);
+  /**
+   * Spark's `aggregateByKey`: per key and partition, folds the values into a copy of
+   * `zero` with `seqOp`; merges a key's results from several partitions with `combOp`.
+   */
+  aggregateByKey<K, V, U>(
+    this: RDD<readonly [K, V]>,
+    zero: U,
+    seqOp: (acc: U, v: V) => U,
+    combOp: (a: U, b: U) => U,
+    numPartitions: number = this.numPartitions,
+  ): RDD<readonly [K, U]> {
+    return this.combineByKey((v) => seqOp(copyOfZero(zero), v), seqOp, combOp, numPartitions, "aggregateByKey");
+  }
+
+  /** Spark's `foldByKey`: `aggregateByKey(zero, f, f)` (the zero counted once per key and partition). */
+  foldByKey<K, V>(this: RDD<readonly [K, V]>, zero: V, f: (a: V, b: V) => V, numPartitions: number = this.numPartitions): RDD<readonly [K, V]> {
+    return this.aggregateByKey(zero, f, f, numPartitions);
+  }
+
+  /** The distinct records (by value), hash-partitioned by record as Spark's `distinct`. */
+  distinct(numPartitions: number = this.numPartitions): RDD<A> {
+    return this.map((a): readonly [A, null] => [a, null]).reduceByKey((x) => x, numPartitions, "distinct").map((kv) => kv[0]);
+  }
+
+  /**
+   * Every pair, placed in its key's hash partition among `numPartitions` (Spark's
+   * `partitionBy(new HashPartitioner(n))`), in arrival order within a partition.
+   */
+  partitionBy<K, V>(this: RDD<readonly [K, V]>, numPartitions: number): RDD<readonly [K, V]> {
+    checkPartitionCount(numPartitions, "partitionBy's numPartitions");
+    if (this.#hashPartitions === numPartitions) return this;
+    return RDD.#keyed(numPartitions, () => recordsByKeyHash(this.collect(), numPartitions));
   }
 
   /** For each key in either RDD, its values in this one and in `other`. */
@@ -412,18 +567,18 @@ export class RDD<A> {
     numPartitions: number = Math.max(this.numPartitions, other.numPartitions),
   ): RDD<readonly [K, readonly [ReadonlyArray<V>, ReadonlyArray<W>]]> {
     checkPartitionCount(numPartitions, "cogroup's numPartitions");
-    return RDD.#shuffled(numPartitions, () => {
+    return RDD.#keyed(numPartitions, () => {
       const table = new KeyMap<K, [V[], W[]]>();
       const newGroup = (): [V[], W[]] => [[], []];
       this.#forEachRecord((kv) => table.getOrInsert(kv[0], newGroup)[0].push(kv[1]));
       other.#forEachRecord((kw) => table.getOrInsert(kw[0], newGroup)[1].push(kw[1]));
-      return table.entries();
+      return hashPartitioned(table.entries(), numPartitions, "arrival", []);
     });
   }
 
   /** Pairs of values for keys present in both RDDs. */
   join<K, V, W>(this: RDD<readonly [K, V]>, other: RDD<readonly [K, W]>, numPartitions?: number): RDD<readonly [K, readonly [V, W]]> {
-    return this.cogroup(other, numPartitions).flatMap(([k, [vs, ws]]) => pairsOf(k, vs, ws));
+    return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) => pairsOf(vs, ws));
   }
 
   /** Every pair of this RDD, with `other`'s matching values or `none`. */
@@ -432,7 +587,7 @@ export class RDD<A> {
     other: RDD<readonly [K, W]>,
     numPartitions?: number,
   ): RDD<readonly [K, readonly [V, Option<W>]]> {
-    return this.cogroup(other, numPartitions).flatMap(([k, [vs, ws]]) => pairsOf(k, vs, optionsOf(ws)));
+    return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) => pairsOf(vs, optionsOf(ws)));
   }
 
   /** Every pair of `other`, with this RDD's matching values or `none`. */
@@ -441,7 +596,7 @@ export class RDD<A> {
     other: RDD<readonly [K, W]>,
     numPartitions?: number,
   ): RDD<readonly [K, readonly [Option<V>, W]]> {
-    return this.cogroup(other, numPartitions).flatMap(([k, [vs, ws]]) => pairsOf(k, optionsOf(vs), ws));
+    return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) => pairsOf(optionsOf(vs), ws));
   }
 
   /** Every key of either RDD, with the values of each side or `none`. */
@@ -450,7 +605,141 @@ export class RDD<A> {
     other: RDD<readonly [K, W]>,
     numPartitions?: number,
   ): RDD<readonly [K, readonly [Option<V>, Option<W>]]> {
-    return this.cogroup(other, numPartitions).flatMap(([k, [vs, ws]]) => pairsOf(k, optionsOf(vs), optionsOf(ws)));
+    return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) => pairsOf(optionsOf(vs), optionsOf(ws)));
+  }
+
+  /** The pairs of this RDD whose key is not in `other` (Spark's `subtractByKey`), by key hash. */
+  subtractByKey<K, V, W>(this: RDD<readonly [K, V]>, other: RDD<readonly [K, W]>, numPartitions: number = this.numPartitions): RDD<readonly [K, V]> {
+    checkPartitionCount(numPartitions, "subtractByKey's numPartitions");
+    return RDD.#keyed(numPartitions, () => {
+      const drop = new KeyMap<K, true>();
+      other.#forEachRecord((kw) => drop.set(kw[0], true));
+      return recordsByKeyHash(this.collect().filter((kv) => !drop.has(kv[0])), numPartitions);
+    });
+  }
+
+  /** The records of this RDD (duplicates kept) that are not in `other`, by value (Spark's `subtract`). */
+  subtract(other: RDD<A>, numPartitions: number = this.numPartitions): RDD<A> {
+    return this.map((a): readonly [A, null] => [a, null])
+      .subtractByKey(other.map((a): readonly [A, null] => [a, null]), numPartitions)
+      .map((kv) => kv[0]);
+  }
+
+  /** The distinct records present in both RDDs, by value (Spark's `intersection`). */
+  intersection(other: RDD<A>, numPartitions: number = Math.max(this.numPartitions, other.numPartitions)): RDD<A> {
+    return this.map((a): readonly [A, null] => [a, null])
+      .cogroup(other.map((a): readonly [A, null] => [a, null]), numPartitions)
+      .filter(([, [xs, ys]]) => xs.length > 0 && ys.length > 0)
+      .map((kv) => kv[0]);
+  }
+
+  /**
+   * Every pair `[a, b]` of a record of this RDD and one of `other`: partition
+   * `i * other.numPartitions + j` pairs this RDD's partition `i` with `other`'s `j`.
+   */
+  cartesian<B>(other: RDD<B>): RDD<readonly [A, B]> {
+    const m = other.numPartitions;
+    return new RDD<readonly [A, B]>(this.numPartitions * m, (p, emit) => {
+      const right = other.#partition(p % m);
+      this.forEachIn(Math.floor(p / m), (a) => {
+        for (let i = 0; i < right.length; i++) emit([a, right[i]!]);
+      });
+    });
+  }
+
+  /**
+   * Pairs the i-th record of each partition with the i-th record of `other`'s same
+   * partition. Both must have as many partitions, and as many records in each.
+   */
+  zip<B>(other: RDD<B>): RDD<readonly [A, B]> {
+    if (other.numPartitions !== this.numPartitions) {
+      throw new RangeError(
+        `Can't zip RDDs with unequal numbers of partitions: [${this.numPartitions}, ${other.numPartitions}]: ` +
+          "repartition one to the other's count first",
+      );
+    }
+    return new RDD<readonly [A, B]>(this.numPartitions, (p, emit) => {
+      const left = this.#partition(p);
+      const right = other.#partition(p);
+      if (left.length !== right.length) {
+        throw new RangeError(
+          `Can only zip RDDs with same number of elements in each partition: partition ${p} holds ${left.length} and ${right.length}`,
+        );
+      }
+      for (let i = 0; i < left.length; i++) emit([left[i]!, right[i]!]);
+    });
+  }
+
+  /** Each record with its index: partition by partition, in order, from 0. */
+  zipWithIndex(): RDD<readonly [A, number]> {
+    let starts: number[] | undefined;
+    return new RDD<readonly [A, number]>(this.numPartitions, (p, emit) => {
+      if (starts === undefined) {
+        // Spark counts the records of every partition but the last first.
+        const counts: number[] = [0];
+        for (let q = 0; q < this.numPartitions - 1; q++) counts.push(counts[q]! + this.#partition(q).length);
+        starts = counts;
+      }
+      let index = starts[p]!;
+      this.forEachIn(p, (a) => emit([a, index++]));
+    });
+  }
+
+  /**
+   * Merges partitions into `numPartitions` without a shuffle (each new partition takes
+   * a contiguous range of the old, as Spark does without locality); with `shuffle`, a
+   * {@link RDD.repartition}. Asking for more partitions without a shuffle keeps this RDD.
+   */
+  coalesce(numPartitions: number, shuffle = false): RDD<A> {
+    checkPartitionCount(numPartitions, "coalesce's numPartitions");
+    if (shuffle) return this.repartition(numPartitions);
+    if (numPartitions >= this.numPartitions) return this;
+    const from = this.numPartitions;
+    return new RDD<A>(numPartitions, (p, emit) => {
+      const end = Math.floor(((p + 1) * from) / numPartitions);
+      for (let q = Math.floor((p * from) / numPartitions); q < end; q++) this.forEachIn(q, emit);
+    });
+  }
+
+  /**
+   * A random sample: without replacement each record is kept with probability
+   * `fraction` (0…1); with replacement each is kept a Poisson(`fraction`) number of
+   * times. The same seed gives the same sample.
+   */
+  sample(withReplacement: boolean, fraction: number, seed: number = Math.floor(Math.random() * 2 ** 32)): RDD<A> {
+    if (typeof fraction !== "number" || !(fraction >= 0) || (!withReplacement && fraction > 1)) {
+      throw new RangeError(
+        `sample's fraction must be ${withReplacement ? "≥ 0 (the expected copies of each record)" : "between 0 and 1 (the chance to keep a record)"}, got ${String(fraction)}`,
+      );
+    }
+    if (typeof seed !== "number" || !Number.isFinite(seed)) throw new TypeError(`sample's seed must be a finite number, got ${String(seed)}`);
+    return new RDD<A>(this.numPartitions, (p, emit) => {
+      const random = partitionRandom(seed, p);
+      this.forEachIn(p, withReplacement
+        ? (a) => {
+          for (let k = poisson(fraction, random); k > 0; k--) emit(a);
+        }
+        : (a) => {
+          if (random() < fraction) emit(a);
+        });
+    });
+  }
+
+  /** Sorts the records by `f`'s key (stable; `compare` or the default ordering), into `numPartitions` ranges. */
+  sortBy<K>(f: (a: A) => K, ascending = true, numPartitions: number = this.numPartitions, compare?: Compare<K>): RDD<A> {
+    checkPartitionCount(numPartitions, "sortBy's numPartitions");
+    const order = (compare ?? defaultCompare("sortBy")) as Compare<K>;
+    return RDD.#shuffled(numPartitions, () => {
+      const keyed = this.collect().map((a) => [call("sortBy", () => f(a)), a] as const);
+      keyed.sort(ascending ? (x, y) => order(x[0], y[0]) : (x, y) => order(y[0], x[0]));
+      return keyed.map((ka) => ka[1]);
+    });
+  }
+
+  /** Sorts the pairs by key (stable; `compare` or the default ordering), into `numPartitions` ranges. */
+  sortByKey<K, V>(this: RDD<readonly [K, V]>, ascending = true, numPartitions: number = this.numPartitions, compare?: Compare<K>): RDD<readonly [K, V]> {
+    const order = compare ?? (defaultCompare("sortByKey") as Compare<K>);
+    return this.sortBy((kv) => kv[0], ascending, numPartitions, order);
   }
 
   // -------------------------------------------------------------------------------------
@@ -543,11 +832,171 @@ export class RDD<A> {
     return result.value;
   }
 
-  fold<B>(zero: B, f: (acc: B, a: A) => B): B {
-    let acc = zero;
-    this.#forEachRecord((a) => {
-      acc = f(acc, a);
+  /**
+   * Spark's `fold`: each partition folds its records into a copy of `zero` with `op`,
+   * then the partitions' results are folded with `op` into `zero` once more, so `zero`
+   * must be `op`'s identity (`0` for `+`) for the result not to depend on partitioning.
+   */
+  fold(zero: A, op: (a: A, b: A) => A): A {
+    return this.aggregate(zero, op, op);
+  }
+
+  /**
+   * Spark's `aggregate`: each partition folds its records into a copy of `zero` with
+   * `seqOp`; the partitions' results are merged into `zero` with `combOp`, in partition order.
+   */
+  aggregate<B>(zero: B, seqOp: (acc: B, a: A) => B, combOp: (a: B, b: B) => B): B {
+    let result = copyOfZero(zero);
+    for (let p = 0; p < this.numPartitions; p++) {
+      let acc = copyOfZero(zero);
+      this.forEachIn(p, (a) => {
+        acc = call("aggregate", () => seqOp(acc, a));
+      });
+      const partial = acc;
+      result = call("aggregate", () => combOp(result, partial));
+    }
+    return result;
+  }
+
+  /** How many pairs each key has (keys by value), as a `Map` keyed by the first key seen. */
+  countByKey<K, V>(this: RDD<readonly [K, V]>): Map<K, number> {
+    const table = new KeyMap<K, number>();
+    this.#forEachRecord((kv) => table.merge(kv[0], 1, add));
+    return new Map(table.entries());
+  }
+
+  /** How many times each distinct record occurs (by value), as a `Map` keyed by the first one seen. */
+  countByValue(): Map<A, number> {
+    const table = new KeyMap<A, number>();
+    this.#forEachRecord((a) => table.merge(a, 1, add));
+    return new Map(table.entries());
+  }
+
+  /** The values of `key` (compared by value), in order. */
+  lookup<K, V>(this: RDD<readonly [K, V]>, key: K): V[] {
+    const wanted = new KeyMap<K, true>().set(key, true);
+    const out: V[] = [];
+    this.#forEachRecord((kv) => {
+      if (wanted.has(kv[0])) out.push(kv[1]);
     });
-    return acc;
+    return out;
+  }
+
+  /**
+   * Runs `f` once per partition with its records and index, every partition at once;
+   * resolves when all have finished (awaiting async functions), rejects with the first
+   * error. Spark's pattern: open one connection per partition inside `foreachRDD`.
+   *
+   * @example
+   * ```ts
+   * import { RDD } from "@dstreams/dstreams";
+   * import assert from "node:assert";
+   * const sent: string[] = [];
+   * await RDD.fromArray(["a", "b", "c"], 2).foreachPartition(async (records, index) => {
+   *   await Promise.resolve(); // open a connection, send, close
+   *   sent.push(`${index}:${records.join("")}`);
+   * });
+   * assert.deepEqual(sent.sort(), ["0:a", "1:bc"]);
+   * ```
+   */
+  async foreachPartition(f: (records: ReadonlyArray<A>, partition: number) => void | Promise<void>): Promise<void> {
+    const runs: Array<Promise<void>> = [];
+    for (let p = 0; p < this.numPartitions; p++) {
+      const records = this.#partition(p);
+      runs.push((async () => {
+        try {
+          await f(records, p);
+        } catch (error) {
+          throw userFunctionError("foreachPartition", error);
+        }
+      })());
+    }
+    const settled = await Promise.allSettled(runs);
+    for (const outcome of settled) if (outcome.status === "rejected") throw outcome.reason;
+  }
+
+  /**
+   * Writes the records to a new folder at `path`, as Spark's `saveAsTextFile`: one
+   * `part-NNNNN` file per partition (a record per line, formatted as `pprint` shows it)
+   * and an empty `_SUCCESS`, written aside and renamed into place. Rejects when `path`
+   * exists already.
+   */
+  saveAsTextFile(path: string): Promise<void> {
+    return saveAsNewTextFolder(this, path);
+  }
+
+  /** The `n` largest records, largest first (`compare` or the default ordering). */
+  top(n: number, compare?: Compare<A>): A[] {
+    checkCount(n, "top");
+    const order = compare ?? (defaultCompare("top") as Compare<A>);
+    return this.collect().sort((a, b) => order(b, a)).slice(0, n);
+  }
+
+  /** The `n` smallest records, smallest first (`compare` or the default ordering). */
+  takeOrdered(n: number, compare?: Compare<A>): A[] {
+    checkCount(n, "takeOrdered");
+    const order = compare ?? (defaultCompare("takeOrdered") as Compare<A>);
+    return this.collect().sort(order).slice(0, n);
+  }
+
+  /** The largest record (`compare` or the default ordering); throws on an empty RDD. */
+  max(compare?: Compare<A>): A {
+    const order = compare ?? (defaultCompare("max") as Compare<A>);
+    const result = this.reduceOption((a, b) => (order(a, b) >= 0 ? a : b), "max");
+    if (result._tag === "None") throw emptyCollection("max");
+    return result.value;
+  }
+
+  /** The smallest record (`compare` or the default ordering); throws on an empty RDD. */
+  min(compare?: Compare<A>): A {
+    const order = compare ?? (defaultCompare("min") as Compare<A>);
+    const result = this.reduceOption((a, b) => (order(a, b) <= 0 ? a : b), "min");
+    if (result._tag === "None") throw emptyCollection("min");
+    return result.value;
+  }
+
+  /** The sum of the numbers (0 for an empty RDD). */
+  sum(this: RDD<number>): number {
+    let total = 0;
+    this.#forEachRecord((x) => {
+      total += x;
+    });
+    return total;
+  }
+
+  /** Count, mean, variance, max and min in one pass, merged per partition as Spark's `stats()`. */
+  stats(this: RDD<number>): StatCounter {
+    const total = new StatCounter();
+    for (let p = 0; p < this.numPartitions; p++) {
+      const partial = new StatCounter();
+      this.forEachIn(p, (x) => partial.add(x));
+      total.merge(partial);
+    }
+    return total;
+  }
+
+  /** The mean of the numbers; `NaN` for an empty RDD. */
+  mean(this: RDD<number>): number {
+    return this.stats().mean;
+  }
+
+  /** The population variance; `NaN` for an empty RDD. */
+  variance(this: RDD<number>): number {
+    return this.stats().variance;
+  }
+
+  /** The population standard deviation; `NaN` for an empty RDD. */
+  stdev(this: RDD<number>): number {
+    return this.stats().stdev;
+  }
+
+  /** The sample variance (divided by n - 1); `NaN` for fewer than two numbers. */
+  sampleVariance(this: RDD<number>): number {
+    return this.stats().sampleVariance;
+  }
+
+  /** The sample standard deviation; `NaN` for fewer than two numbers. */
+  sampleStdev(this: RDD<number>): number {
+    return this.stats().sampleStdev;
   }
 }

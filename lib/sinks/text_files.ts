@@ -3,14 +3,11 @@
  *
  * @module
  */
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import type { RDD } from "../rdd/rdd.ts";
+import { writeTextFolder } from "../rdd/_text_folder.ts";
 import type { Time } from "../time/duration.ts";
 import type { DStream } from "../dstream/dstream.ts";
 import { nodeOf } from "../dstream/_node.ts";
 import { dual } from "../dstream/_dual.ts";
-import { formatRecord } from "./format.ts";
 
 /**
  * The folder name of a batch, as Spark's `rddToFileName` makes it: the batch time in
@@ -32,48 +29,6 @@ export const rddToFileName = (prefix: string, suffix: string | undefined, time: 
   if (prefix !== "") name = `${prefix}-${name}`;
   if (suffix !== undefined && suffix !== "") name = `${name}.${suffix}`;
   return name;
-};
-
-/** Spark's part file name: `part-00000`, `part-00001`, … */
-const partFileName = (partition: number): string => `part-${String(partition).padStart(5, "0")}`;
-
-const errorCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
-
-/**
- * Writes one RDD as a folder at `path`: a `part-NNNNN` file per partition (one record per
- * line, formatted as `pprint` shows it) and an empty `_SUCCESS`. The folder is written
- * under a hidden temporary name beside `path` and renamed into place, so a reader never
- * sees half a batch; an existing folder at `path` (a replayed batch) is replaced.
- */
-const writeTextFolder = async <A>(rdd: RDD<A>, path: string): Promise<void> => {
-  const partitions = rdd.collectPartitions();
-  const parent = dirname(path);
-  const name = basename(path);
-  await mkdir(parent, { recursive: true });
-  const temporary = join(parent, `.${name}.tmp-${globalThis.crypto.randomUUID()}`);
-  await mkdir(temporary);
-  try {
-    await Promise.all(partitions.map((records, p) => {
-      let text = "";
-      for (const record of records) text += formatRecord(record) + "\n";
-      return writeFile(join(temporary, partFileName(p)), text);
-    }));
-    await writeFile(join(temporary, "_SUCCESS"), "");
-    try {
-      await rename(temporary, path);
-    } catch (error) {
-      const code = errorCode(error);
-      if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "EPERM" && code !== "ENOTDIR" && code !== "EISDIR") throw error;
-      // A replay of the batch: move the old folder aside, put the new one in place, delete the old.
-      const old = join(parent, `.${name}.old-${globalThis.crypto.randomUUID()}`);
-      await rename(path, old);
-      await rename(temporary, path);
-      await rm(old, { recursive: true, force: true });
-    }
-  } catch (error) {
-    await rm(temporary, { recursive: true, force: true });
-    throw error;
-  }
 };
 
 /**

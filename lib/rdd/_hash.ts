@@ -1,0 +1,109 @@
+/**
+ * Spark's hash partitioning, reproduced: Java's `hashCode` for strings and numbers, the
+ * `HashPartitioner`'s non-negative modulo, and the slot order of Spark's `AppendOnlyMap`
+ * (the table a reduce task combines a partition's keys in, and iterates in slot order).
+ *
+ * @module
+ */
+
+/** Java's `String.hashCode`: `31 * h + c` over the UTF-16 code units, in 32 bits. */
+export const stringHashCode = (s: string): number => {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+};
+
+const float64 = new Float64Array(1);
+const words = new Int32Array(float64.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const low = littleEndian ? 0 : 1;
+const high = littleEndian ? 1 : 0;
+
+/** Java's `Double.hashCode`: the high and low words of `doubleToLongBits` xor-ed (NaN canonical). */
+export const doubleHashCode = (x: number): number => {
+  float64[0] = x !== x ? NaN : x;
+  return words[low]! ^ words[high]!;
+};
+
+/** Java's `Long.hashCode` of a 64-bit value: its words xor-ed; wider bigints fold every word in. */
+export const longHashCode = (x: bigint): number => {
+  let h = 0;
+  let rest = BigInt.asUintN(64, x) === x || BigInt.asIntN(64, x) === x ? BigInt.asUintN(64, x) : x < 0n ? -x : x;
+  do {
+    h ^= Number(BigInt.asUintN(32, rest)) | 0;
+    rest >>= 32n;
+  } while (rest !== 0n);
+  return h;
+};
+
+/**
+ * Java's `hashCode` of a number as a Scala key boxes it: a whole number in the 32-bit
+ * range as `java.lang.Integer` (the number itself; `-0` is `0`), any other number as
+ * `java.lang.Double`.
+ */
+export const numberHashCode = (x: number): number =>
+  (x | 0) === x || x === 0 ? x | 0 : doubleHashCode(x);
+
+/** Spark's `Utils.nonNegativeMod`: the partition of a hash among `n`. */
+export const nonNegativeMod = (hash: number, n: number): number => {
+  const r = hash % n;
+  return r < 0 ? r + n : r;
+};
+
+/** Guava's `murmur3_32().hashInt(h)` (seed 0): the rehash `AppendOnlyMap` spreads hashes with. */
+export const murmur3HashInt = (input: number): number => {
+  let k1 = Math.imul(input, 0xcc9e2d51);
+  k1 = (k1 << 15) | (k1 >>> 17);
+  k1 = Math.imul(k1, 0x1b873593);
+  let h1 = k1;
+  h1 = (h1 << 13) | (h1 >>> 19);
+  h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+  h1 ^= 4;
+  h1 ^= h1 >>> 16;
+  h1 = Math.imul(h1, 0x85ebca6b);
+  h1 ^= h1 >>> 13;
+  h1 = Math.imul(h1, 0xc2b2ae35);
+  h1 ^= h1 >>> 16;
+  return h1;
+};
+
+/**
+ * The order Spark's `AppendOnlyMap` iterates `count` distinct keys in, inserted in the
+ * order of their indexes 0…count-1 with hashes `hashOf(i)`: quadratic probing over a
+ * power-of-two table of initial capacity 64, doubled (re-inserting in slot order) when
+ * it holds more than 0.7 of its capacity. Returns the indexes in slot order.
+ */
+export const appendOnlyMapOrder = (count: number, hashOf: (index: number) => number): Int32Array => {
+  // A key's slot depends on which keys took its probe sequence first, which each
+  // doubling's re-insertion (in slot order) changes: replay the doublings too.
+  let table = new Int32Array(64).fill(-1);
+  let mask = 63;
+  let threshold = Math.floor(0.7 * 64);
+  const rehashed = new Int32Array(count);
+  for (let i = 0; i < count; i++) rehashed[i] = murmur3HashInt(hashOf(i));
+  const place = (into: Int32Array, intoMask: number, index: number): void => {
+    let pos = rehashed[index]! & intoMask;
+    let delta = 1;
+    while (into[pos] !== -1) {
+      pos = (pos + delta) & intoMask;
+      delta++;
+    }
+    into[pos] = index;
+  };
+  let size = 0;
+  for (let i = 0; i < count; i++) {
+    place(table, mask, i);
+    if (++size > threshold) {
+      const grown = new Int32Array(table.length * 2).fill(-1);
+      const grownMask = grown.length - 1;
+      for (let slot = 0; slot < table.length; slot++) if (table[slot] !== -1) place(grown, grownMask, table[slot]!);
+      table = grown;
+      mask = grownMask;
+      threshold = Math.floor(0.7 * grown.length);
+    }
+  }
+  const order = new Int32Array(count);
+  let n = 0;
+  for (let slot = 0; slot < table.length; slot++) if (table[slot] !== -1) order[n++] = table[slot]!;
+  return order;
+};
