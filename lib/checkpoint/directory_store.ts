@@ -52,7 +52,9 @@ const FOOTER_BYTES = 16;
  * with a warning. All I/O is asynchronous (`node:fs/promises`).
  *
  * @example
- * ```ts
+ * (Not run as a doc test: it needs file-system permissions; tests/checkpoint_store.test.ts and
+ * tests/wal_log.test.ts run the same steps.)
+ * ```ts ignore
  * import { directoryCheckpointStore } from "./directory_store.ts";
  * import { Time } from "../time/duration.ts";
  * import { mkdtemp } from "node:fs/promises";

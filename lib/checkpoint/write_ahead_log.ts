@@ -83,7 +83,9 @@ const segmentName = (start: number): string => `wal-${String(start).padStart(16,
  * crash.
  *
  * @example
- * ```ts
+ * (Not run as a doc test: it needs file-system permissions; tests/checkpoint_store.test.ts and
+ * tests/wal_log.test.ts run the same steps.)
+ * ```ts ignore
  * import { openWriteAheadLog } from "./write_ahead_log.ts";
  * import { mkdtemp } from "node:fs/promises";
  * import { tmpdir } from "node:os";
