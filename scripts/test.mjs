@@ -46,7 +46,7 @@ const steps = [
   // terse: failures with source context and diffs, then the summary. CI=true
   // keeps tap's ink-based reporter from redrawing progress frames in a pipe.
   { name: "tap", cmd: bin("tap"), args: ["--reporter=terse"], kind: "tap", env: { CI: "true" } },
-  { name: "deno check", cmd: bin("deno"), args: ["check", "mod.ts", "spi.ts", ...examples], kind: "check" },
+  { name: "deno check", cmd: bin("deno"), args: ["check", "mod.ts", "spi.ts", "ui.ts", ...examples], kind: "check" },
   { name: "deno test", cmd: bin("deno"), args: ["test", "-A"], kind: "deno-test" },
   // The @example blocks in mod.ts and lib/ are type-checked and run.
   { name: "deno test --doc", cmd: bin("deno"), args: ["test", "--doc", "mod.ts", "spi.ts", "lib/"], kind: "deno-test" },

@@ -64,11 +64,11 @@ t.test("the package published to JSR installs in a fresh Deno project and runs",
   const version = server.published.get("@dstreams/dstreams@0.2.0");
   t.ok(version, `deno publish uploaded @dstreams/dstreams@0.2.0 (published: ${[...server.published.keys()].join(", ")})`);
   if (version === undefined) return;
-  t.strictSame(version.exports, { ".": "./mod.ts", "./spi": "./spi.ts" }, "the entry points . and ./spi");
+  t.strictSame(version.exports, { ".": "./mod.ts", "./spi": "./spi.ts", "./ui": "./ui.ts" }, "the entry points ., ./spi and ./ui");
   const files = [...version.files.keys()].sort();
   t.strictSame(
     files,
-    ["/LICENSE", "/README.md", "/deno.json", "/mod.ts", "/spi.ts", ...(await walk("lib"))].sort(),
+    ["/LICENSE", "/README.md", "/deno.json", "/mod.ts", "/spi.ts", "/ui.ts", ...(await walk("lib"))].sort(),
     "the files of deno.json's publish.include (and deno.json), nothing else",
   );
   const source = (path: string) => new TextDecoder().decode(version.files.get(path));
@@ -108,7 +108,7 @@ t.test("the package published to JSR installs in a fresh Deno project and runs",
     | null;
   t.equal(printed?.notAny, false, "StreamingContext keeps its type (not any) through jsr:");
   t.equal(printed?.graph, "object", "the ./spi entry point resolves and works on the same context");
-  t.match(printed?.blocks[0] ?? "", /^-+\nTime: 1000 ms\n-+\n6\n/, "the pipeline counts the six words");
+  t.match(printed?.blocks[0] ?? "", /^-+\nTime: \d{4}-\d\d-\d\d \d\d:\d\d:01\n-+\n6\n/, "the pipeline counts the six words");
   t.match(
     server.log.join("\n"),
     /GET \/@dstreams\/dstreams\/meta\.json -> 200[^]*GET \/@dstreams\/dstreams\/0\.2\.0_meta\.json -> 200/,

@@ -26,6 +26,11 @@ const launch = (path = CHROMIUM) => {
   });
 };
 
+
+/** A duration as the page shows it (lib/ui/_assets.ts): ms below a second, then seconds, then minutes. */
+const shownDuration = (ms: number): string =>
+  ms < 1000 ? `${Math.round(ms)} ms` : ms < 60000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60000).toFixed(1)} min`;
+
 t.test("without Chromium the browser tests fail saying how to install it", (t) => {
   t.throws(() => launch("/nowhere/chromium"), /Chromium at \/nowhere\/chromium.*apt-get update && apt-get install -y chromium/);
   t.end();
@@ -61,8 +66,8 @@ t.test("the live page shows the listener's figures, draws its charts and the fai
   for (const info of job.completed) {
     const row = `#completed-batches tr[data-batch-time="${info.batchTime.milliseconds}"]`;
     t.equal(await page.textContent(`${row} td.records`), `${info.numRecords} records`, `records of batch ${info.batchTime}`);
-    t.equal(await page.textContent(`${row} td.processing`), `${info.processingDelay} ms`);
-    t.equal(await page.textContent(`${row} td.total`), `${info.totalDelay} ms`);
+    t.equal(await page.textContent(`${row} td.processing`), shownDuration(info.processingDelay ?? 0));
+    t.equal(await page.textContent(`${row} td.total`), shownDuration(info.totalDelay ?? 0));
   }
   t.equal(await page.locator("#completed-batches tbody tr").count(), job.completed.length);
 
