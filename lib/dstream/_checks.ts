@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Duration } from "../time/duration.ts";
+import { RDD } from "../rdd/rdd.ts";
+import { Duration, type Time } from "../time/duration.ts";
 import { userFunctionError } from "../rdd/user_function_error.ts";
 import { describeValue } from "../_describe.ts";
 import type { DStreamNode } from "./_node.ts";
@@ -54,3 +55,24 @@ export const labelled = <Args extends ReadonlyArray<unknown>, R>(f: (...args: Ar
     throw userFunctionError(operation, error);
   }
 };
+
+/**
+ * Runs a transform's user function (`transform`, `transformWith`, `ssc.transform`) for the
+ * node `name`: what it throws names the node; what it returns must be an RDD.
+ */
+export const runTransform = <B>(operation: string, name: string, time: Time, call: () => unknown): RDD<B> => {
+  let out: unknown;
+  try {
+    out = call();
+  } catch (error) {
+    throw userFunctionError(name, error);
+  }
+  if (out instanceof RDD) return out as RDD<B>;
+  throw new TypeError(
+    `${operation}'s function returned ${describeValue(out)} at time ${time}: return an RDD (RDD.empty() for no records)`,
+  );
+};
+
+/** Spark's error for a transform whose parent has no RDD at a batch time. */
+export const noParentRDD = (node: string, parent: string, time: Time): Error =>
+  new Error(`${node} couldn't generate RDD from parent ${parent} at time ${time}`);

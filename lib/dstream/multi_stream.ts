@@ -10,12 +10,11 @@
  */
 import { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
-import { userFunctionError } from "../rdd/user_function_error.ts";
 import { describeValue } from "../_describe.ts";
 import { type DStream, isDStream } from "./dstream.ts";
 import { DStreamNode, nodeOf } from "./_node.ts";
 import { dual, firstTwoAreStreams } from "./_dual.ts";
-import { checkTransformResult, noParentRDD } from "./stateless.ts";
+import { noParentRDD, runTransform } from "./_checks.ts";
 
 /** Checks that `streams` can be combined: DStreams of one context with one slide duration. */
 export const checkCombinable = (operation: string, streams: ReadonlyArray<unknown>): ReadonlyArray<DStreamNode<unknown>> => {
@@ -136,15 +135,8 @@ export const transformAll = <B>(
     throw new TypeError(`transform takes an array of DStreams, got ${describeValue(streams)}: write ssc.transform([a, b], (rdds, time) => …)`);
   }
   if (typeof f !== "function") throw new TypeError(`transform needs a function (rdds, time) => rdd, got ${describeValue(f)}`);
-  return new CombinedDStream<B>(checkCombinable("transform", streams), "transform", (rdds, time, name) => {
-    let out: unknown;
-    try {
-      out = f(rdds, time);
-    } catch (error) {
-      throw userFunctionError(name, error);
-    }
-    return checkTransformResult<B>("transform", out, time);
-  });
+  return new CombinedDStream<B>(checkCombinable("transform", streams), "transform", (rdds, time, name) =>
+    runTransform<B>("transform", name, time, () => f(rdds, time)));
 };
 
 /**
@@ -183,15 +175,8 @@ export const transformWith: {
       throw new TypeError(`transformWith needs a function (rddA, rddB, time) => rdd, got ${describeValue(f)}`);
     }
     const streams = checkCombinable("transformWith", [self, other]);
-    return new CombinedDStream<C>(streams, "transformWith", (rdds, time, name) => {
-      let out: unknown;
-      try {
-        out = f(rdds[0] as RDD<A>, rdds[1] as RDD<B>, time);
-      } catch (error) {
-        throw userFunctionError(name, error);
-      }
-      return checkTransformResult<C>("transformWith", out, time);
-    });
+    return new CombinedDStream<C>(streams, "transformWith", (rdds, time, name) =>
+      runTransform<C>("transformWith", name, time, () => f(rdds[0] as RDD<A>, rdds[1] as RDD<B>, time)));
   },
   firstTwoAreStreams,
   (_other: unknown, f: unknown) => {

@@ -6,11 +6,10 @@
  */
 import { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
-import { userFunctionError } from "../rdd/user_function_error.ts";
 import { describeValue } from "../_describe.ts";
 import type { DStream } from "./dstream.ts";
 import { type DStreamNode, nodeOf, TransformedDStream } from "./_node.ts";
-import { checkFunction, checkPartitions } from "./_checks.ts";
+import { checkFunction, checkPartitions, noParentRDD, runTransform } from "./_checks.ts";
 import { dual } from "./_dual.ts";
 
 const transformed = <A, B>(
@@ -123,32 +122,12 @@ export const repartition: {
   return transformed(self, "repartition", (rdd) => rdd.repartition(numPartitions));
 }, undefined, checkRepartition);
 
-/** The RDD a transform function returned, or the error saying what to return. */
-export const checkTransformResult = <B>(operation: string, out: unknown, time: Time): RDD<B> => {
-  if (out instanceof RDD) return out as RDD<B>;
-  throw new TypeError(
-    `${operation}'s function returned ${describeValue(out)} at time ${time}: return an RDD (RDD.empty() for no records)`,
-  );
-};
-
-/** Spark's error for a transform whose parent has no RDD at a batch time. */
-export const noParentRDD = (node: string, parent: string, time: Time): Error =>
-  new Error(`${node} couldn't generate RDD from parent ${parent} at time ${time}`);
-
 /** The node of `transform`: unlike a `map`, a parent without an RDD fails the batch (Spark's TransformedDStream). */
 class TransformDStream<A, B> extends TransformedDStream<A, B> {
   readonly #parent: DStreamNode<A>;
 
   constructor(parent: DStreamNode<A>, f: (rdd: RDD<A>, time: Time) => RDD<B>) {
-    super(parent, "transform", (rdd, time, name) => {
-      let out: unknown;
-      try {
-        out = f(rdd, time);
-      } catch (error) {
-        throw userFunctionError(name, error);
-      }
-      return checkTransformResult<B>("transform", out, time);
-    });
+    super(parent, "transform", (rdd, time, name) => runTransform<B>("transform", name, time, () => f(rdd, time)));
     this.#parent = parent;
   }
 
