@@ -180,6 +180,7 @@ export class StreamingContext {
 
   #state: StreamingContextState = "INITIALIZED";
   #rememberDuration: Duration | undefined;
+  #checkpointDirectory: string | undefined;
   #startedAt: Date | undefined;
   #scheduler: JobScheduler | undefined;
   #stopping: Promise<void> | undefined;
@@ -217,6 +218,7 @@ export class StreamingContext {
       addMetrics: (name, time, counts) => this.#scheduler?.addMetrics(name, time, counts),
       addListener: (listener) => this.addStreamingListener(listener),
       backlog: () => this.#scheduler?.backlog() ?? { ...NOTHING_PENDING, maxPendingBatches: this.#maxPendingBatches },
+      checkpointing: () => this.#checkpointDirectory !== undefined,
     });
     graphs.set(this, this.#graph);
   }
