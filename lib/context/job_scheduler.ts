@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { setImmediate } from "node:timers";
 import { type Clock, type DrivenByClock, isManualClock } from "../time/clock.ts";
 import { type Duration, Time } from "../time/duration.ts";
@@ -52,6 +53,12 @@ export class BatchError extends Error {
     this.batchTime = batchTime;
   }
 }
+
+/**
+ * The batch whose output code is running, across its awaits: a `stop()` made from there
+ * (even after an `await`) cannot wait for that batch, which waits for it.
+ */
+const runningBatch = new AsyncLocalStorage<GeneratedBatch>();
 
 /** Gives the event loop a turn (I/O, timers, signals) before going on. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -202,22 +209,24 @@ export class JobScheduler implements DrivenByClock {
     }
   }
 
-  /** Runs an output's code, noting while its synchronous part runs (see {@link calledFromBatch}). */
-  #runOutput(output: OutputOperation, rdd: RDD<unknown>, time: Time): void | Promise<void> {
+  /** Runs an output's code in the running batch's scope (see {@link calledFromBatch}). */
+  #runOutput(batch: GeneratedBatch, output: OutputOperation, rdd: RDD<unknown>, time: Time): void | Promise<void> {
     this.#inOutputCode = true;
     try {
-      return output.run(rdd, time);
+      return runningBatch.run(batch, output.run, rdd, time);
     } finally {
       this.#inOutputCode = false;
     }
   }
 
   /**
-   * True when called from an output's code, before its first `await`: a `stop()` made
-   * there cannot wait for the batch that is running it.
+   * True when called from the code of an output of the batch running now, before or
+   * after an `await`: a `stop()` made there cannot wait for the batch that is running it.
    */
   get calledFromBatch(): boolean {
-    return this.#inOutputCode;
+    if (this.#inOutputCode) return true;
+    const batch = runningBatch.getStore();
+    return batch !== undefined && batch === this.#running;
   }
 
   async #runBatch(batch: GeneratedBatch): Promise<void> {
@@ -236,7 +245,7 @@ export class JobScheduler implements DrivenByClock {
       }
       let failureReason: string | undefined;
       try {
-        await this.#runOutput(output, rdd, time);
+        await this.#runOutput(batch, output, rdd, time);
       } catch (error) {
         failureReason = reasonOf(error);
         host.reportError(
@@ -369,7 +378,7 @@ export class JobScheduler implements DrivenByClock {
     patience.abort();
     if (late && this.#running === running) {
       this.#host.logger.warn(
-        `stop() is waiting for the batch at time ${running.time}, still running after ${waited} ms. If that batch awaits this stop() (after an await in its output), it never ends: call ssc.stop() there without awaiting it, or before the output's first await`,
+        `stop() is waiting for the batch at time ${running.time}, still running after ${waited} ms. If that batch waits for this stop() (through a promise made outside its outputs), it never ends: call ssc.stop() without awaiting it there`,
       );
     }
     return ended;

@@ -425,10 +425,10 @@ export class StreamingContext {
   /**
    * Stops the context: no more batches. Callable many times. The state is STOPPED as
    * soon as this returns, and another context may start; the promise resolves once every
-   * input and batch has ended. Called from an output (before its first `await`), it
-   * resolves once everything but the batch running the call has ended, so
-   * `await ssc.stop()` there does not wait for itself; `awaitTermination()` also waits
-   * for that batch. After an `await` inside the output, call it without awaiting it.
+   * input and batch has ended. Called from an output's code (before or after an
+   * `await` in it), it resolves once everything but the batch running the call has
+   * ended, so `await ssc.stop()` there does not wait for itself; `awaitTermination()`
+   * also waits for that batch.
    */
   stop(options: StopOptions = {}): Promise<void> {
     const { stopSparkContext = true, stopGracefully = false } = options;
