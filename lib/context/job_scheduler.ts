@@ -82,6 +82,27 @@ export interface SchedulerHost {
   readonly listening: boolean;
   post(event: (listener: StreamingListener) => void): void;
   reportError(error: Error): void;
+  /**
+   * After a batch's outputs ran (and before the next batch runs): checkpoint and commit.
+   * `pendingTimes`: the batches generated after it, not run yet.
+   */
+  readonly afterBatch?: ((time: Time, pendingTimes: ReadonlyArray<number>) => void) | undefined;
+  /** True while a checkpoint is still being written: the context is not idle yet. */
+  readonly checkpointBusy?: boolean;
+  /** Resolves once the checkpoints asked for so far are written. */
+  checkpointsDrained?(): Promise<void>;
+}
+
+/** Where a recovered context resumes: from the batch after the checkpointed state. */
+export interface Resume {
+  /** The batch whose state was restored: generation goes on from the next one. */
+  readonly stateTime: Time;
+  /**
+   * The last batch whose outputs completed before the crash: batches up to it are
+   * generated again (the same content) to bring the state forward, without running
+   * their outputs a second time.
+   */
+  readonly completedTime: Time;
 }
 
 export class JobScheduler implements DrivenByClock {
@@ -103,6 +124,8 @@ export class JobScheduler implements DrivenByClock {
   #dropQueued = false;
   /** Records the inputs gave batches so far: a graceful stop waits while this grows. */
   #allocatedRecords = 0;
+  /** After a recovery: batches up to this time already ran their outputs before the crash. */
+  #replayThroughMs = Number.NEGATIVE_INFINITY;
   readonly #betweenBatches: () => Promise<void>;
 
   constructor(host: SchedulerHost, nodes: ReadonlyArray<DStreamNode<unknown>>) {
@@ -127,9 +150,15 @@ export class JobScheduler implements DrivenByClock {
     return this.#queue.length + (this.#running === undefined ? 0 : 1);
   }
 
-  /** Starts generating batches at `zeroTime + batch`, `zeroTime + 2·batch`, … */
-  start(zeroTime: Time): void {
-    this.#nextTime = zeroTime.milliseconds + this.#host.batchDuration.milliseconds;
+  /**
+   * Starts generating batches at `zeroTime + batch`, `zeroTime + 2·batch`, … or, after a
+   * recovery, from the batch after the restored state (batches already due are generated
+   * at once, each at its own time).
+   */
+  start(zeroTime: Time, resume?: Resume): void {
+    const from = resume === undefined ? zeroTime : resume.stateTime;
+    this.#replayThroughMs = resume?.completedTime.milliseconds ?? Number.NEGATIVE_INFINITY;
+    this.#nextTime = from.milliseconds + this.#host.batchDuration.milliseconds;
     this.#timerRunning = true;
     void this.#runTimer();
   }
@@ -174,12 +203,18 @@ export class JobScheduler implements DrivenByClock {
         const rdd = output.stream.getOrCompute(time);
         if (rdd !== undefined) jobs.push({ output, rdd });
       }
+      const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, streamIdToInputInfo, submissionTime: time.milliseconds };
       if (jobs.length === 0) {
         host.logger.info(`No jobs added for time ${time}`);
-        this.#clear(time);
+        if (host.afterBatch === undefined) {
+          this.#clear(time);
+          return;
+        }
+        // Still checkpointed, in batch order: the inputs' positions moved on.
+        this.#queue.push(batch);
+        this.#processing ??= this.#processQueue();
         return;
       }
-      const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, streamIdToInputInfo, submissionTime: time.milliseconds };
       this.#queue.push(batch);
       if (host.listening) host.post((l) => l.onBatchSubmitted?.({ batchInfo: this.#info(batch) }));
       this.#processing ??= this.#processQueue();
@@ -232,6 +267,18 @@ export class JobScheduler implements DrivenByClock {
   async #runBatch(batch: GeneratedBatch): Promise<void> {
     const host = this.#host;
     const { time } = batch;
+    if (batch.jobs.length === 0) {
+      host.afterBatch?.(time, this.#queue.map((b) => b.time.milliseconds));
+      this.#clear(time);
+      return;
+    }
+    if (time.milliseconds <= this.#replayThroughMs) {
+      // Recovered: its outputs completed before the crash; generating it brought the state forward.
+      host.logger.info(`Batch ${time} ran before the recovery: its state is recomputed, its outputs are not run again`);
+      host.afterBatch?.(time, this.#queue.map((b) => b.time.milliseconds));
+      this.#clear(time);
+      return;
+    }
     // Listener reports cost allocations per batch: skip them when nobody listens.
     const listening = host.listening;
     const processingStartTime = listening ? host.clock.now() : 0;
@@ -264,6 +311,7 @@ export class JobScheduler implements DrivenByClock {
       const info = this.#info(batch, { processingStartTime, processingEndTime: host.clock.now(), operations });
       host.post((l) => l.onBatchCompleted?.({ batchInfo: info }));
     }
+    host.afterBatch?.(time, this.#queue.map((b) => b.time.milliseconds));
     this.#clear(time);
   }
 
@@ -295,18 +343,30 @@ export class JobScheduler implements DrivenByClock {
     return new Promise((resolve) => this.#waiters.add(resolve));
   }
 
-  /** True while a batch is queued or running. */
+  /** True while a batch is queued or running, or its checkpoint is being written. */
   get busy(): boolean {
-    return this.#processing !== undefined || this.#queue.length > 0;
+    return this.#processing !== undefined || this.#queue.length > 0 || this.#host.checkpointBusy === true;
   }
 
   async caughtUp(now: number): Promise<void> {
-    while ((this.#timerRunning && this.#nextTime <= now) || this.busy) await this.#nextChange();
+    for (;;) {
+      while ((this.#timerRunning && this.#nextTime <= now) || this.#batchesBusy) await this.#nextChange();
+      if (this.#host.checkpointBusy !== true) return;
+      await this.#host.checkpointsDrained?.();
+    }
   }
 
-  /** Resolves once no batch is generated, queued or running any more (after `stop`). */
+  get #batchesBusy(): boolean {
+    return this.#processing !== undefined || this.#queue.length > 0;
+  }
+
+  /** Resolves once no batch is generated, queued or running any more, and its checkpoint is written (after `stop`). */
   async ended(): Promise<void> {
-    while (this.#timerRunning || this.busy) await this.#nextChange();
+    for (;;) {
+      while (this.#timerRunning || this.#batchesBusy) await this.#nextChange();
+      if (this.#host.checkpointBusy !== true) return;
+      await this.#host.checkpointsDrained?.();
+    }
   }
 
   async #inputsHoldRecords(): Promise<boolean> {
