@@ -90,6 +90,6 @@ export const restoreParts = async (
     const state = part.codec.decode(bytes, recorded.version, name);
     await part.restore(state, found.batchTime, found.stateTime);
   }
-  for (const name of plan.startEmpty) logger.info(`${name} is not in the checkpoint ${found.location}: it starts empty`);
+  for (const name of plan.startEmpty) logger.warn(`${name} is not in the checkpoint ${found.location}: it starts empty`);
   for (const name of plan.discarded) logger.warn(`${name}: its checkpointed state was discarded (discardState)`);
 };

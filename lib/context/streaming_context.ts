@@ -320,13 +320,14 @@ export class StreamingContext {
       throw new TypeError(`getOrCreate needs a function that creates a StreamingContext, got ${describeValue(create)}`);
     }
     const path = checkpointPath(directory, "getOrCreate");
-    const store = options.store ?? directoryCheckpointStore(path);
-    const found = await findCheckpoint(store);
+    // Today's code builds the graph either way: recovery restores into it by name.
     const ssc = create();
     if (!(ssc instanceof StreamingContext)) {
       throw new TypeError(`getOrCreate's function must return a StreamingContext, got ${describeValue(ssc)}`);
     }
-    if (ssc.#checkpointStore === undefined) ssc.checkpoint(path, { store });
+    if (options.store !== undefined) ssc.checkpoint(path, { store: options.store });
+    else if (ssc.#checkpointDirectory !== path) ssc.checkpoint(path);
+    const found = await findCheckpoint(ssc.#checkpointStore!);
     if (found === undefined) return ssc;
     const queue = ssc.#graph.inputs.find((input) => input instanceof QueueInputDStream);
     if (queue !== undefined) {
