@@ -270,7 +270,7 @@ export class StreamingContext {
       addMetrics: (name, time, counts) => this.#scheduler?.addMetrics(name, time, counts),
       addListener: (listener) => this.addStreamingListener(listener),
       backlog: () => this.#scheduler?.backlog() ?? { ...NOTHING_PENDING, maxPendingBatches: this.#maxPendingBatches },
-      checkpointing: () => this.#checkpointDirectory !== undefined,
+      checkpointDirectory: () => this.#checkpointDirectory,
     });
     graphs.set(this, this.#graph);
   }
