@@ -160,12 +160,30 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     };
     const names = ["update", "mapWithState", "window"];
     const total = (name: string) => Object.values(counts(name)).reduce((a, b) => a + b, 0);
+    const sink = join(dirs.output, "sink");
+    const sinkLines = (): number => {
+      let n = 0;
+      let folders;
+      try {
+        folders = readdirSync(sink, { withFileTypes: true });
+      } catch {
+        return 0; // no batch has written yet
+      }
+      for (const folder of folders) {
+        if (!folder.isDirectory() || !folder.name.startsWith("batch-")) continue;
+        for (const part of readdirSync(join(sink, folder.name)).filter((f) => f.startsWith("part-"))) {
+          n += readFileSync(join(sink, folder.name, part), "utf8").split("\n").filter((line) => line !== "").length;
+        }
+      }
+      return n;
+    };
+    // Wait until everything fed was processed (or a minute went by: then something was lost).
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && (acked < options.socketRecords || names.some((n) => total(n) < options.fileRecords))) {
-      if (running.child.exitCode !== null) break;
-      await sleep(100);
+    const all = options.fileRecords + options.socketRecords;
+    while (Date.now() < deadline && running.child.exitCode === null) {
+      if (acked >= options.socketRecords && names.every((n) => total(n) >= options.fileRecords) && sinkLines() >= all) break;
+      await sleep(200);
     }
-    await sleep(600); // a few more batches, so the sink has the last records
     running.child.kill("SIGTERM");
     const code = await Promise.race([running.exited, sleep(20_000).then(() => "timeout" as const)]);
     if (code === "timeout") {
@@ -187,7 +205,6 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     // The sink: every record once, sums 1…N per key.
     const seen = new Map<string, { seqs: Set<number>; sums: number[]; duplicates: number }>();
     let sinkRecords = 0;
-    const sink = join(dirs.output, "sink");
     for (const folder of readdirSync(sink, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name.startsWith("batch-"))) {
       for (const part of readdirSync(join(sink, folder.name)).filter((f) => f.startsWith("part-"))) {
         for (const line of readFileSync(join(sink, folder.name, part), "utf8").split("\n")) {

@@ -7,7 +7,7 @@
 import t from "tap";
 import { percentile, runSoak } from "./_soak.ts";
 
-t.test("kill -9 three times while files and socket lines flow: 0 lost, 0 duplicated, every count exact", async (t) => {
+t.test("kill -9 three times while files and socket lines flow: 0 lost, 0 duplicated, every count exact", { timeout: 400_000 }, async (t) => {
   const result = await runSoak({ kills: 3, fileRecords: 200_000, files: 60, socketRecords: 20_000, keys: 40, feedMs: 8_000 });
   t.same(result.problems, [], "nothing lost, nothing counted twice");
   t.equal(result.sinkRecords, 220_000, "every record in the sink once");
