@@ -3,6 +3,9 @@
  * with a file-fed and a write-ahead-logged socket-fed pipeline is killed with SIGKILL at
  * random moments and restarted; at the end every key's count is exact three ways, and the
  * idempotent sink holds every record exactly once with running sums exactly 1…N per key.
+ *
+ * Not run under Deno (listed in deno.json "test.exclude"): the program it kills is a Node
+ * process either way, so a Deno pass would run the same child again for no new coverage.
  */
 import t from "tap";
 import { percentile, runSoak } from "./_soak.ts";

@@ -45,15 +45,15 @@ const checkArgs = (interval: unknown, options: unknown): void => {
  *
  * @example
  * ```ts
- * import { checkpoint, ManualClock, map, pipe, Seconds, SparkContext, StreamingContext, updateStateByKey } from "@dstreams/dstreams";
- * import { some } from "fp-ts/lib/Option.js";
+ * import { checkpoint, ManualClock, map, type Option, pipe, Seconds, some, SparkContext, StreamingContext, updateStateByKey } from "@dstreams/dstreams";
  * const ssc = new StreamingContext(new SparkContext(), Seconds(1), { clock: new ManualClock() });
  * const counts = pipe(
  *   ssc.queueStream([["a"]]),
  *   map((w: string) => [w, 1] as const),
- *   updateStateByKey((vs: ReadonlyArray<number>, s) => some(vs.length + (s._tag === "Some" ? s.value : 0))),
+ *   updateStateByKey((vs: ReadonlyArray<number>, s: Option<number>) => some(vs.length + (s._tag === "Some" ? s.value : 0))),
  *   checkpoint(Seconds(5)),
  * );
+ * void counts;
  * ```
  * @category checkpoints
  * @since 0.3.0
