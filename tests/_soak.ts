@@ -25,6 +25,11 @@ export interface SoakOptions {
   readonly keys: number;
   /** How long the feed lasts (ms): kills fall within it. */
   readonly feedMs: number;
+  /**
+   * Flink's StreamCheckpointingITCase shape: one kill at a uniformly random point between
+   * these fractions of the feed (e.g. [0.4, 0.7]) instead of `kills` kills at random moments.
+   */
+  readonly killBetween?: readonly [number, number];
   readonly random?: () => number;
   readonly log?: (line: string) => void;
 }
@@ -139,7 +144,13 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
         problems.push(`the child exited by itself (code ${running.child.exitCode}): ${running.stderr().slice(-2000)}`);
         break;
       }
-      await sleep(random() * (options.feedMs / options.kills));
+      if (options.killBetween === undefined) {
+        await sleep(random() * (options.feedMs / options.kills));
+      } else {
+        const [from, to] = options.killBetween;
+        const at = started + options.feedMs * (from + random() * (to - from));
+        await sleep(Math.max(0, at - Date.now()));
+      }
       running.child.kill("SIGKILL");
       await running.exited;
       log(`kill ${kill}: after ${filesWritten}/${options.files} files and ${acked}/${options.socketRecords} socket lines acknowledged`);
