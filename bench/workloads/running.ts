@@ -49,6 +49,15 @@ const merge = (state: Map<string, number>, counts: ReadonlyMap<string, number>):
 };
 
 
+/** Adds one to each of the batch's keys, in place. */
+const countInto = (state: Map<string, number>, batch: ReadonlyArray<string>): Map<string, number> => {
+  for (let i = 0; i < batch.length; i++) {
+    const k = batch[i]!;
+    state.set(k, (state.get(k) ?? 0) + 1);
+  }
+  return state;
+};
+
 const sum = (values: ReadonlyArray<number>): number => {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i]!;
@@ -72,11 +81,8 @@ export const runningCounts: Workload<RunningInput, Count> = {
     "hand loop": async ({ batches }, sink) => {
       const state = new Map<string, number>();
       for (const batch of batches) {
-        for (let i = 0; i < batch.length; i++) {
-          const k = batch[i]!;
-          state.set(k, (state.get(k) ?? 0) + 1);
-        }
-        sink(state);
+        countInto(state, batch);
+        sink(() => Array.from(state));
       }
     },
     dstreams: ({ batches }, sink) =>
@@ -87,7 +93,22 @@ export const runningCounts: Workload<RunningInput, Count> = {
           updateStateByKey((values: ReadonlyArray<number>, state: Option<number>) => some(sum(values) + (isSome(state) ? state.value : 0))),
           toSink(sink),
         )),
+    // As their experts write it: the state updated in place, one step per batch.
     RxJS: ({ batches }, sink) =>
+      runRx(from(batches).pipe(
+        scan(countInto, new Map<string, number>()),
+        tap((state) => sink(() => Array.from(state))),
+      )),
+    Effect: ({ batches }, sink) =>
+      runEffect(Stream.fromArray(batches).pipe(
+        // One batch per chunk: mapAccum steps a whole chunk before its outputs go on, and
+        // every output is the same (mutated) Map, read when it arrives.
+        Stream.rechunk(1),
+        Stream.mapAccum(() => new Map<string, number>(), (state, batch: ReadonlyArray<string>) => [countInto(state, batch), [state]] as const),
+        Stream.runForEach((state) => Effect.sync(() => sink(() => Array.from(state)))),
+      )),
+    // The earlier peers: one operator per record into a new Map per batch, merged into the state.
+    "RxJS naive": ({ batches }, sink) =>
       runRx(from(batches).pipe(
         concatMap((batch) =>
           from(batch).pipe(
@@ -96,9 +117,9 @@ export const runningCounts: Workload<RunningInput, Count> = {
           )
         ),
         scan(merge, new Map<string, number>()),
-        tap((state) => sink(state)),
+        tap((state) => sink(() => Array.from(state))),
       )),
-    Effect: ({ batches }, sink) =>
+    "Effect naive": ({ batches }, sink) =>
       runEffect(Stream.fromIterable(batches).pipe(
         Stream.mapEffect((batch) =>
           Stream.fromIterable(batch).pipe(
@@ -110,8 +131,7 @@ export const runningCounts: Workload<RunningInput, Count> = {
           const next = merge(state, counts);
           return [next, [next]] as const;
         }),
-        Stream.runForEach((state) => Effect.sync(() => sink(state))),
+        Stream.runForEach((state) => Effect.sync(() => sink(() => Array.from(state)))),
       )),
   },
 };
-
