@@ -165,7 +165,7 @@ const makeSink = <R>(
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** Heap in use after a full collection, or NaN without `--expose-gc`. */
-const heapNow = (): number => {
+export const heapNow = (): number => {
   if (gc === undefined) return Number.NaN;
   gc();
   gc();
