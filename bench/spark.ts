@@ -214,7 +214,8 @@ for (const size of sizes) {
     const line = out.split("\n").find((l) => l.startsWith("{"));
     if (line === undefined) throw new Error(`PySpark printed no result:\n${out}`);
     const spark = JSON.parse(line) as SparkResult;
-    const timed = spark.batches.slice(-nBatches);
+    // The last round, by position: Spark goes on making empty batches after the queue drains.
+    const timed = spark.batches.slice((pyRounds - 1) * nBatches, pyRounds * nBatches);
     check(`PySpark ${master}`, timed);
     const rate = roundRate(timed);
     rows.push({ size, engine: `PySpark ${spark.pyspark}`, master, rate, msPerBatch: (lines / rate) * 1000 / nBatches });
