@@ -43,13 +43,11 @@ export const runDStreams = async <A>(
   if (failure !== undefined) throw failure;
 };
 
-/** The records of an RDD, collected only when iterated (as a user would in foreachRDD). */
-export const recordsOf = <A>(rdd: RDD<A>): Iterable<A> => ({
-  [Symbol.iterator]: () => rdd.collect()[Symbol.iterator](),
-});
+/** The records of an RDD as the sink takes them: an array (`collect()`, as a user would in foreachRDD). */
+export const recordsOf = <A>(rdd: RDD<A>): ReadonlyArray<A> => rdd.collect();
 
-/** An output operation that hands each batch's records to the harness's sink. */
-export const toSink = <A>(sink: Sink<A>) => foreachRDD<A>((rdd) => sink(recordsOf(rdd)));
+/** An output operation that hands each batch's records to the harness's sink (collected after any heap measurement). */
+export const toSink = <A>(sink: Sink<A>) => foreachRDD<A>((rdd) => sink(() => rdd.collect()));
 
 /** Subscribes and resolves when the observable completes (rejects on error). */
 export const runRx = <A>(observable: Observable<A>): Promise<void> =>

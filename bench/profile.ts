@@ -41,8 +41,8 @@ const out = outArg ?? fileURLToPath(new URL(`./profiles/${id}.cpuprofile`, impor
 const sink = (): Sink<unknown> => {
   const times: number[] = [];
   let n = 0;
-  const f = ((records: Iterable<unknown>) => {
-    for (const _ of records) n++;
+  const f = ((records: ReadonlyArray<unknown>) => {
+    n += records.length;
     times.push(performance.now());
   }) as Sink<unknown>;
   Object.defineProperty(f, "times", { value: times });

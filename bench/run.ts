@@ -4,9 +4,11 @@
  *   node --expose-gc --import ./bench/loader/register.mjs bench/run.ts [--quick] [--only=wordcount,grep]
  *     [--contenders=dstreams,RxJS] [--isolate | --no-isolate] [--out=path | --no-out] [--long]
  *
- * After the table, the overload scenario (bench/overload.ts): 60 s of real time at twice
- * the sustainable rate (`--long`: 10 minutes; `--quick`: 3 s), then what backpressure
- * costs at normal load.
+ * After the table, the latency scenario (bench/latency.ts: word count from a loopback
+ * socket on the system clock at 100 ms batches, p50/p99 at 50,000 lines/s and the highest
+ * sustained rate; about 40 s, `--quick` a few), then the overload scenario
+ * (bench/overload.ts): 60 s of real time at twice the sustainable rate (`--long`: 10
+ * minutes; `--quick`: 3 s), then what backpressure costs at normal load.
  *
  * Prints the table on standard output, progress on standard error, and writes
  * bench/results.json. `--child=<workload>` is the harness's own child mode.
@@ -14,8 +16,10 @@
 import process from "node:process";
 import { CONTENDERS, type ContenderName, formatTable, runBench, runChild } from "./harness.ts";
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { SCENARIOS, WORKLOADS } from "./workloads/index.ts";
 import { backpressureCost, formatOverload, runOverload } from "./overload.ts";
+import { formatLatency, runLatency } from "./latency.ts";
 
 const args = process.argv.slice(2);
 const value = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -57,6 +61,16 @@ if (child !== undefined) {
   if (report !== undefined) {
     console.log(formatTable(report));
     if (report.rows.some((r) => r.status === "mismatch" || r.status === "error")) process.exitCode = 1;
+  }
+  if (only === undefined || only.includes("latency")) {
+    const latency = await runLatency(mode.quick, (line) => console.error(line));
+    console.log(`\n${formatLatency(latency)}`);
+    if (latency.at50k.processed !== latency.at50k.sent) process.exitCode = 1;
+    if (!mode.quick && !flag("no-out")) {
+      const file = new URL("./results-latency.json", import.meta.url);
+      writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, loadAverage: loadavg(), latency }, null, 2)}\n`);
+      console.error(`[bench] latency figures written to ${file.pathname}`);
+    }
   }
   if (only === undefined || only.includes("overload")) {
     const log = (line: string) => console.error(line);

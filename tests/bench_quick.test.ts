@@ -10,6 +10,24 @@ import t from "tap";
 import { type BenchReport, CONTENDERS, formatTable, runBench } from "../bench/harness.ts";
 import { WORKLOADS } from "../bench/workloads/index.ts";
 
+t.test("the sink takes arrays only: every contender hands the same shape", async (t) => {
+  const { measureWorkload } = await import("../bench/harness.ts");
+  const handsAMap = async (_: unknown, sink: (records: ReadonlyArray<number>) => void) => sink(new Map([[1, 1]]) as unknown as number[]);
+  const results = await measureWorkload({
+    id: "shape",
+    title: "shape",
+    unit: "x",
+    prepare: () => [],
+    records: () => 1,
+    fingerprint: () => "-",
+    digest: (n: number) => n,
+    light: (n: number) => n,
+    contenders: { "hand loop": handsAMap, dstreams: handsAMap, RxJS: { unavailable: "-" }, Effect: { unavailable: "-" } },
+  }, ["hand loop"], { quick: true });
+  t.equal(results[0]?.status, "error");
+  t.match(results[0]?.message, /array/);
+});
+
 t.test("npm run bench:quick: every contender runs every workload and gets the hand loop's results", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "dstreams-bench-test-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,12 +35,23 @@ t.test("npm run bench:quick: every contender runs every workload and gets the ha
   const log: string[] = [];
   const report = await runBench(WORKLOADS, { mode: { quick: true }, isolate: false, out, log: (line) => log.push(line) });
 
-  t.equal(report.rows.length, WORKLOADS.length * CONTENDERS.length, "one row per workload and contender");
+  const defined = WORKLOADS.reduce((n, w) => n + CONTENDERS.filter((c) => w.contenders[c] !== undefined).length, 0);
+  t.equal(report.rows.length, defined, "one row per workload and contender it defines");
+  for (const workload of WORKLOADS) {
+    for (const c of ["hand loop", "dstreams", "RxJS", "Effect"] as const) {
+      t.ok(report.rows.some((r) => r.workload === workload.id && r.contender === c), `${workload.title}: has a ${c} row`);
+    }
+  }
+  // The extra rows of issue 14: the limit and the naive peers, beside the expert ones.
+  for (const c of ["tuned loop", "RxJS naive", "Effect naive"] as const) {
+    t.ok(report.rows.some((r) => r.workload === "wordcount" && r.contender === c && r.status === "ok"), `word count: the ${c} row ran`);
+  }
+  const skipping = ["window-length", "window-scaling", "join", "wordcount-ui"];
   for (const row of report.rows) {
     const where = `${row.title} / ${row.contender}`;
     if (row.status === "unavailable") {
-      // Only the window-length figure leaves peers out, and it says why.
-      t.equal(row.workload, "window-length", `${where}: only window-length skips contenders`);
+      // Only dstreams-only figures leave peers out, and they say why.
+      t.ok(skipping.includes(row.workload), `${where}: only ${skipping.join(", ")} skip contenders`);
       t.match(row.message, /not measured/, `${where}: says why it is skipped`);
       continue;
     }
@@ -46,5 +75,17 @@ t.test("npm run bench:quick: every contender runs every workload and gets the ha
   t.same(written.rows.map((r) => [r.workload, r.contender, r.status]), report.rows.map((r) => [r.workload, r.contender, r.status]));
   t.ok(written.targets.length > 0, "targets listed");
   t.match(formatTable(report), /1\. word count\s+dstreams/, "the table has a dstreams row");
+  // The new rows' figures are there: per-size rates, per-window times and memory per record.
+  const sweep = report.rows.find((r) => r.workload === "batch-size" && r.contender === "dstreams");
+  t.same(Object.keys(sweep?.extra ?? {}).sort(), ["k@10", "k@100", "k@1000"], "the sweep reports a rate per batch size");
+  const scaling = report.rows.find((r) => r.workload === "window-scaling" && r.contender === "dstreams");
+  for (const key of ["window2Ms", "window10Ms", "groupByKeyAndWindow10Ms"]) {
+    t.ok(Number.isFinite(scaling?.extra?.[key]), `window scaling reports ${key}`);
+  }
+  // Memory per retained record needs a full GC (node --expose-gc, as npm run bench runs).
+  const hasGc = typeof (globalThis as { gc?: unknown }).gc === "function";
+  for (const key of ["windowB", "groupByKeyAndWindowB"]) {
+    t.ok(scaling?.extra !== undefined && key in scaling.extra && (hasGc ? Number.isFinite(scaling.extra[key]) : true), `window scaling reports ${key}`);
+  }
   t.ok(log.some((line) => line.includes(out)), "says where the JSON went");
 });

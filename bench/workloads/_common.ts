@@ -41,16 +41,65 @@ export const meanGap = (times: ReadonlyArray<number>, from: number, to: number =
   return (times[to - 1]! - times[from]!) / (to - 1 - from);
 };
 
-/** One batch's word counts, written idiomatically in RxJS. */
+/** Counts one line's words into `counts` (split on " "): the idiomatic loop body. */
+export const countLine = (counts: Map<string, number>, line: string): Map<string, number> => {
+  const words = line.split(" ");
+  for (let j = 0; j < words.length; j++) {
+    const w = words[j]!;
+    counts.set(w, (counts.get(w) ?? 0) + 1);
+  }
+  return counts;
+};
+
+/** One batch's word counts: the idiomatic hand loop (split per line, one `Map`). */
+export const countBatch = (batch: ReadonlyArray<string>): Map<string, number> => {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < batch.length; i++) countLine(counts, batch[i]!);
+  return counts;
+};
+
+/**
+ * One batch's word counts, tuned: words cut out with `indexOf`/`slice` (no array of
+ * words per line), one `Map`. The "limit" row: as fast as this bench knows how to count
+ * words in JavaScript strings.
+ */
+export const countBatchTuned = (batch: ReadonlyArray<string>): Map<string, number> => {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < batch.length; i++) {
+    const line = batch[i]!;
+    let from = 0;
+    for (;;) {
+      const to = line.indexOf(" ", from);
+      const w = to === -1 ? line.slice(from) : line.slice(from, to);
+      counts.set(w, (counts.get(w) ?? 0) + 1);
+      if (to === -1) break;
+      from = to + 1;
+    }
+  }
+  return counts;
+};
+
+/**
+ * One batch's word counts in RxJS, as its experts write it: one `reduce` over the lines,
+ * each line's words counted in the reducer (an operator per line, not per word).
+ */
 export const rxCountWords = (batch: ReadonlyArray<string>): Observable<Map<string, number>> =>
+  from(batch).pipe(rxReduce(countLine, new Map<string, number>()));
+
+/** One batch's word counts with Effect's Stream, as its experts write it: `runFold` over the lines. */
+export const effectCountWords = (batch: ReadonlyArray<string>) =>
+  Stream.fromArray(batch).pipe(Stream.runFold(() => new Map<string, number>(), countLine));
+
+/** The naive RxJS form (earlier peers): one operator per word (`mergeMap` the words, `map` to pairs). */
+export const rxCountWordsNaive = (batch: ReadonlyArray<string>): Observable<Map<string, number>> =>
   from(batch).pipe(
     mergeMap((line) => line.split(" ")),
     rxMap((word) => [word, 1] as const),
     rxReduce((counts, [word, n]) => add(counts, word, n), new Map<string, number>()),
   );
 
-/** One batch's word counts, written idiomatically with Effect's Stream. */
-export const effectCountWords = (batch: ReadonlyArray<string>) =>
+/** The naive Effect form (earlier peers): `flattenIterable` the words, `map` to pairs, `runFold`. */
+export const effectCountWordsNaive = (batch: ReadonlyArray<string>) =>
   Stream.fromIterable(batch).pipe(
     Stream.map((line) => line.split(" ")),
     Stream.flattenIterable,

@@ -2,8 +2,9 @@
  * 7. Typed decode: JSON lines decoded with an io-ts codec; 1 line in 100 is invalid
  * (alternately not JSON, and JSON with a field of the wrong type). Each batch outputs
  * the decoded events, then the dead letters (the raw line with a readable report).
- * dstreams uses its `jsonLines(codec)`; the others `JSON.parse` + `codec.decode` with
- * io-ts's PathReporter for the report.
+ * dstreams uses its `jsonLines(codec)`; the others `JSON.parse` + `codec.is`, and
+ * `codec.decode` with io-ts's PathReporter for a rejected line's report (as `jsonLines`
+ * does); the tuned loop a hand-written guard instead of the codec.
  */
 import { Effect, Stream } from "effect";
 import * as t from "io-ts";
@@ -64,16 +65,40 @@ const prepare = (batches: number, perBatch: number): { batches: string[][] } => 
   return { batches: out };
 };
 
-/** The peers' decoding of one line: parse, decode, report. */
+/** Why a line is rejected, as every contender reports it (io-ts's PathReporter). */
+const reject = (line: string, value: unknown): Dead => ({ raw: line, errors: PathReporter.report(Event.decode(value)) });
+
+const notJson = (line: string, error: unknown): Dead => ({
+  raw: line,
+  errors: [`Invalid JSON: ${error instanceof Error ? error.message : String(error)}`],
+});
+
+/**
+ * The hand loop's and the peers' decoding of one line, as an io-ts user who cares about
+ * speed writes it: parse, check `Event.is` (no allocation), and `decode` only a line that
+ * fails, for its report (the same order `jsonLines` uses).
+ */
 const decodeLine = (line: string): Out => {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch (error) {
-    return { raw: line, errors: [`Invalid JSON: ${error instanceof Error ? error.message : String(error)}`] };
+    return notJson(line, error);
   }
-  const result = Event.decode(value);
-  return result._tag === "Right" ? result.right : { raw: line, errors: PathReporter.report(result) };
+  return Event.is(value) ? value : reject(line, value);
+};
+
+/** A hand-written guard for `Event` (the tuned loop's): what `Event.is` checks, inline. */
+const isEvent = (v: unknown): v is Event => {
+  if (typeof v !== "object" || v === null) return false;
+  const o = v as Record<string, unknown>;
+  if (typeof o["id"] !== "number" || typeof o["user"] !== "string" || typeof o["amountCents"] !== "number") return false;
+  const kind = o["kind"];
+  if (kind !== "click" && kind !== "view" && kind !== "buy") return false;
+  const tags = o["tags"];
+  if (!Array.isArray(tags)) return false;
+  for (let i = 0; i < tags.length; i++) if (typeof tags[i] !== "string") return false;
+  return true;
 };
 
 /** Splits one batch's decoded lines into events and dead letters (in arrival order). */
@@ -107,6 +132,27 @@ export const typedDecode: Workload<{ readonly batches: string[][] }, Out> = {
         sink(dead);
       }
     },
+    // The limit: JSON.parse and a hand-written guard; io-ts only for a rejected line's report.
+    "tuned loop": async ({ batches }, sink) => {
+      for (const batch of batches) {
+        const valid: Event[] = [];
+        const dead: Dead[] = [];
+        for (let i = 0; i < batch.length; i++) {
+          const line = batch[i]!;
+          let value: unknown;
+          try {
+            value = JSON.parse(line);
+          } catch (error) {
+            dead.push(notJson(line, error));
+            continue;
+          }
+          if (isEvent(value)) valid.push(value);
+          else dead.push(reject(line, value));
+        }
+        sink(valid);
+        sink(dead);
+      }
+    },
     dstreams: ({ batches }, sink) =>
       runDStreams(batches, (input) => {
         const { valid, rejected } = input.pipe(jsonLines(Event));
@@ -123,8 +169,8 @@ export const typedDecode: Workload<{ readonly batches: string[][] }, Out> = {
         }),
       )),
     Effect: ({ batches }, sink) =>
-      runEffect(Stream.fromIterable(batches).pipe(
-        Stream.mapEffect((batch) => Stream.fromIterable(batch).pipe(Stream.map(decodeLine), Stream.runCollect)),
+      runEffect(Stream.fromArray(batches).pipe(
+        Stream.mapEffect((batch) => Stream.fromArray(batch).pipe(Stream.map(decodeLine), Stream.runCollect)),
         Stream.runForEach((outs) =>
           Effect.sync(() => {
             const [valid, dead] = split(outs);

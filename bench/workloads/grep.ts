@@ -44,8 +44,8 @@ export const grep: Workload<LineInput & { readonly needle: string }, number> = {
         tap((n) => sink([n])),
       )),
     Effect: ({ batches, needle }, sink) =>
-      runEffect(Stream.fromIterable(batches).pipe(
-        Stream.mapEffect((batch) => Stream.fromIterable(batch).pipe(Stream.filter((line) => line.includes(needle)), Stream.runCount)),
+      runEffect(Stream.fromArray(batches).pipe(
+        Stream.mapEffect((batch) => Stream.fromArray(batch).pipe(Stream.filter((line) => line.includes(needle)), Stream.runCount)),
         Stream.runForEach((n) => Effect.sync(() => sink([n]))),
       )),
   },

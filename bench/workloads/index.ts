@@ -1,6 +1,9 @@
 /** Every workload, in the issue's order. */
 import type { AnyWorkload } from "../harness.ts";
 import { typedDecode } from "./decode.ts";
+import { keyedJoin } from "./join.ts";
+import { batchSizeSweep } from "./sweep.ts";
+import { windowScaling } from "./window_scaling.ts";
 import { emptyBatches } from "./empty.ts";
 import { grep } from "./grep.ts";
 import { runningCounts } from "./running.ts";
@@ -11,10 +14,13 @@ import { wordCountWithPage } from "./wordcount_ui.ts";
 
 export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
   wordCount,
+  batchSizeSweep,
   grep,
   windowedWordCount,
   windowLength,
+  windowScaling,
   runningCounts,
+  keyedJoin,
   emptyBatches,
   socketIngest,
   typedDecode,
@@ -25,4 +31,4 @@ export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
  * Scenarios that are not races between contenders: they run dstreams alone, on real
  * clocks, after the table (`--only=overload` runs just that one).
  */
-export const SCENARIOS: ReadonlyArray<string> = ["overload"];
+export const SCENARIOS: ReadonlyArray<string> = ["latency", "overload"];

@@ -12,12 +12,12 @@
 import { Effect, Stream } from "effect";
 import { isSome, some } from "fp-ts/lib/Option.js";
 import type { Option } from "fp-ts/lib/Option.js";
-import { concatMap, from, map as rxMap, reduce as rxReduce, scan, tap } from "rxjs";
+import { from, scan, tap } from "rxjs";
 import { map, pipe, updateStateByKey } from "../../mod.ts";
 import { fingerprint, hashString, mix, Prng } from "../_data.ts";
 import { runDStreams, runEffect, runRx, toSink } from "../_drivers.ts";
 import type { Workload } from "../harness.ts";
-import { add, meanGap } from "./_common.ts";
+import { meanGap } from "./_common.ts";
 
 interface RunningInput {
   readonly batches: string[][];
@@ -42,12 +42,14 @@ const prepare = (keys: number, perBatch: number, steady: number): RunningInput =
   return { batches, keys, fill };
 };
 
-/** Merges one batch's counts into the state, in place. */
-const merge = (state: Map<string, number>, counts: ReadonlyMap<string, number>): Map<string, number> => {
-  for (const [k, n] of counts) add(state, k, n);
+/** Adds one to each of the batch's keys, in place. */
+const countInto = (state: Map<string, number>, batch: ReadonlyArray<string>): Map<string, number> => {
+  for (let i = 0; i < batch.length; i++) {
+    const k = batch[i]!;
+    state.set(k, (state.get(k) ?? 0) + 1);
+  }
   return state;
 };
-
 
 const sum = (values: ReadonlyArray<number>): number => {
   let s = 0;
@@ -72,11 +74,27 @@ export const runningCounts: Workload<RunningInput, Count> = {
     "hand loop": async ({ batches }, sink) => {
       const state = new Map<string, number>();
       for (const batch of batches) {
+        countInto(state, batch);
+        sink(() => Array.from(state));
+      }
+    },
+    // The limit: each key's slot in one array of [key, count] pairs kept for the run; a
+    // batch replaces the pairs of the keys it touched (new pairs: handed-out outputs stay
+    // as they were) and the array itself is the output, with no copy and no new pairs for
+    // untouched keys.
+    "tuned loop": async ({ batches }, sink) => {
+      const slots = new Map<string, number>();
+      const pairs: Count[] = [];
+      for (const batch of batches) {
         for (let i = 0; i < batch.length; i++) {
           const k = batch[i]!;
-          state.set(k, (state.get(k) ?? 0) + 1);
+          const slot = slots.get(k);
+          if (slot === undefined) {
+            slots.set(k, pairs.length);
+            pairs.push([k, 1]);
+          } else pairs[slot] = [k, pairs[slot]![1] + 1];
         }
-        sink(state);
+        sink(pairs);
       }
     },
     dstreams: ({ batches }, sink) =>
@@ -87,31 +105,19 @@ export const runningCounts: Workload<RunningInput, Count> = {
           updateStateByKey((values: ReadonlyArray<number>, state: Option<number>) => some(sum(values) + (isSome(state) ? state.value : 0))),
           toSink(sink),
         )),
+    // As their experts write it: the state updated in place, one step per batch.
     RxJS: ({ batches }, sink) =>
       runRx(from(batches).pipe(
-        concatMap((batch) =>
-          from(batch).pipe(
-            rxMap((key) => [key, 1] as const),
-            rxReduce((counts, [key, n]) => add(counts, key, n), new Map<string, number>()),
-          )
-        ),
-        scan(merge, new Map<string, number>()),
-        tap((state) => sink(state)),
+        scan(countInto, new Map<string, number>()),
+        tap((state) => sink(() => Array.from(state))),
       )),
     Effect: ({ batches }, sink) =>
-      runEffect(Stream.fromIterable(batches).pipe(
-        Stream.mapEffect((batch) =>
-          Stream.fromIterable(batch).pipe(
-            Stream.map((key) => [key, 1] as const),
-            Stream.runFold(() => new Map<string, number>(), (counts, [key, n]) => add(counts, key, n)),
-          )
-        ),
-        Stream.mapAccum(() => new Map<string, number>(), (state, counts: ReadonlyMap<string, number>) => {
-          const next = merge(state, counts);
-          return [next, [next]] as const;
-        }),
-        Stream.runForEach((state) => Effect.sync(() => sink(state))),
+      runEffect(Stream.fromArray(batches).pipe(
+        // One batch per chunk: mapAccum steps a whole chunk before its outputs go on, and
+        // every output is the same (mutated) Map, read when it arrives.
+        Stream.rechunk(1),
+        Stream.mapAccum(() => new Map<string, number>(), (state, batch: ReadonlyArray<string>) => [countInto(state, batch), [state]] as const),
+        Stream.runForEach((state) => Effect.sync(() => sink(() => Array.from(state)))),
       )),
   },
 };
-

@@ -14,6 +14,8 @@ import { runDStreams, runEffect, runRx, toSink } from "../_drivers.ts";
 import type { Sink, Workload } from "../harness.ts";
 import {
   add,
+  countBatch,
+  countBatchTuned,
   countRecords,
   effectCountWords,
   type LineInput,
@@ -26,19 +28,6 @@ import {
   wordCountDigest,
   wordCountLight,
 } from "./_common.ts";
-
-/** Counts of one batch's words. */
-const countWords = (batch: ReadonlyArray<string>): Map<string, number> => {
-  const counts = new Map<string, number>();
-  for (let i = 0; i < batch.length; i++) {
-    const words = batch[i]!.split(" ");
-    for (let j = 0; j < words.length; j++) {
-      const w = words[j]!;
-      counts.set(w, (counts.get(w) ?? 0) + 1);
-    }
-  }
-  return counts;
-};
 
 /** Subtracts a batch's counts from the window, deleting keys that reach 0. */
 const subtract = (window: Map<string, number>, counts: ReadonlyMap<string, number>): void => {
@@ -72,7 +61,13 @@ type Run = (batches: ReadonlyArray<ReadonlyArray<string>>, length: number, sink:
 
 const hand: Run = async (batches, length, sink) => {
   const state = newState();
-  for (const batch of batches) sink(slide(state, countWords(batch), length).window);
+  for (const batch of batches) sink(Array.from(slide(state, countBatch(batch), length).window));
+};
+
+/** The limit: the hand loop with the tuned word counting (indexOf/slice). */
+const tuned: Run = async (batches, length, sink) => {
+  const state = newState();
+  for (const batch of batches) sink(Array.from(slide(state, countBatchTuned(batch), length).window));
 };
 
 const dstreams: Run = (batches, length, sink) =>
@@ -96,17 +91,17 @@ const rx: Run = (batches, length, sink) =>
   runRx(from(batches).pipe(
     concatMap(rxCountWords),
     scan((state: WindowState, counts: ReadonlyMap<string, number>) => slide(state, counts, length), newState()),
-    tap((state) => sink(state.window)),
+    tap((state) => sink(Array.from(state.window))),
   ));
 
 const effect: Run = (batches, length, sink) =>
-  runEffect(Stream.fromIterable(batches).pipe(
+  runEffect(Stream.fromArray(batches).pipe(
     Stream.mapEffect(effectCountWords),
     Stream.mapAccum(newState, (state, counts: ReadonlyMap<string, number>) => {
       const next = slide(state, counts, length);
       return [next, [next.window]] as const;
     }),
-    Stream.runForEach((window) => Effect.sync(() => sink(window))),
+    Stream.runForEach((window) => Effect.sync(() => sink(Array.from(window)))),
   ));
 
 const WINDOW = 30;
@@ -125,6 +120,7 @@ export const windowedWordCount: Workload<LineInput & { readonly length: number }
   extras: (times, _start, input) => ({ msPerBatchSteady: meanGap(times, input.length) }),
   contenders: {
     "hand loop": ({ batches, length }, sink) => hand(batches, length, sink),
+    "tuned loop": ({ batches, length }, sink) => tuned(batches, length, sink),
     dstreams: ({ batches, length }, sink) => dstreams(batches, length, sink),
     RxJS: ({ batches, length }, sink) => rx(batches, length, sink),
     Effect: ({ batches, length }, sink) => effect(batches, length, sink),

@@ -1,6 +1,9 @@
 /**
  * 1. Word count: lines of 10 words from a 10,000-word Zipf-like vocabulary, 10,000
  * lines per batch; flatMap → map → reduceByKey; every batch's counts are the output.
+ *
+ * The peers are written as their experts would (a `reduce`/`runFold` over the lines);
+ * the naive per-word forms are extra rows, and so is the tuned loop (the limit).
  */
 import { Effect, Stream } from "effect";
 import { concatMap, from, tap } from "rxjs";
@@ -8,12 +11,16 @@ import { flatMap, map, pipe, reduceByKey } from "../../mod.ts";
 import { runDStreams, runEffect, runRx, toSink } from "../_drivers.ts";
 import type { Workload } from "../harness.ts";
 import {
+  countBatch,
+  countBatchTuned,
   countRecords,
   effectCountWords,
+  effectCountWordsNaive,
   type LineInput,
   lines,
   linesFingerprint,
   rxCountWords,
+  rxCountWordsNaive,
   size,
   type WordCount,
   wordCountDigest,
@@ -31,17 +38,10 @@ export const wordCount: Workload<LineInput, WordCount> = {
   light: wordCountLight,
   contenders: {
     "hand loop": async ({ batches }, sink) => {
-      for (const batch of batches) {
-        const counts = new Map<string, number>();
-        for (let i = 0; i < batch.length; i++) {
-          const words = batch[i]!.split(" ");
-          for (let j = 0; j < words.length; j++) {
-            const w = words[j]!;
-            counts.set(w, (counts.get(w) ?? 0) + 1);
-          }
-        }
-        sink(counts);
-      }
+      for (const batch of batches) sink(Array.from(countBatch(batch)));
+    },
+    "tuned loop": async ({ batches }, sink) => {
+      for (const batch of batches) sink(Array.from(countBatchTuned(batch)));
     },
     dstreams: ({ batches }, sink) =>
       runDStreams(batches, (input) =>
@@ -55,12 +55,22 @@ export const wordCount: Workload<LineInput, WordCount> = {
     RxJS: ({ batches }, sink) =>
       runRx(from(batches).pipe(
         concatMap(rxCountWords),
-        tap((counts) => sink(counts)),
+        tap((counts) => sink(Array.from(counts))),
       )),
     Effect: ({ batches }, sink) =>
-      runEffect(Stream.fromIterable(batches).pipe(
+      runEffect(Stream.fromArray(batches).pipe(
         Stream.mapEffect(effectCountWords),
-        Stream.runForEach((counts) => Effect.sync(() => sink(counts))),
+        Stream.runForEach((counts) => Effect.sync(() => sink(Array.from(counts)))),
+      )),
+    "RxJS naive": ({ batches }, sink) =>
+      runRx(from(batches).pipe(
+        concatMap(rxCountWordsNaive),
+        tap((counts) => sink(Array.from(counts))),
+      )),
+    "Effect naive": ({ batches }, sink) =>
+      runEffect(Stream.fromArray(batches).pipe(
+        Stream.mapEffect(effectCountWordsNaive),
+        Stream.runForEach((counts) => Effect.sync(() => sink(Array.from(counts)))),
       )),
   },
 };
