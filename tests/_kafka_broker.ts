@@ -11,6 +11,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { Admin, Producer, stringSerializers } from "@platformatic/kafka";
+import t, { type Test } from "tap";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const script = join(root, "scripts", "kafka", "broker.sh");
@@ -120,4 +121,17 @@ export const kafkaBroker = async (): Promise<Broker> => {
     },
   };
   return broker;
+};
+
+/**
+ * One top-level test holding a file's Kafka tests, with the broker started before them and
+ * stopped after them (a teardown of that test: tap's root teardown does not run under
+ * `tsx --test` nor Deno).
+ */
+export const kafkaTests = (title: string, body: (t: Test, broker: Broker) => Promise<void>): void => {
+  t.test(title, async (t: Test) => {
+    const broker = await kafkaBroker();
+    t.teardown(() => broker.stop());
+    await body(t, broker);
+  });
 };
