@@ -27,3 +27,4 @@ export {
   type StartingOffsets,
 } from "./lib/kafka/direct_stream.ts";
 export { KafkaSourceError } from "./lib/kafka/_client.ts";
+export { decodeValues, jsonValues } from "./lib/kafka/decode.ts";

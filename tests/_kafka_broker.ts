@@ -57,11 +57,16 @@ export interface Broker {
 }
 
 let counter = 0;
+const pids = new Map<string, number>();
+const pidOf = (dir: string): number => pids.get(dir) ?? -1;
 const unique = `${process.pid}${Date.now().toString(36)}`;
 
-/** The test broker: from `DSTREAMS_KAFKA_BROKERS`, or started here. */
-export const kafkaBroker = async (): Promise<Broker> => {
-  let brokers = process.env.DSTREAMS_KAFKA_BROKERS;
+/**
+ * The test broker: from `DSTREAMS_KAFKA_BROKERS`, or started here; `own: true` always
+ * starts one (a test that stops its broker must not stop everyone's).
+ */
+export const kafkaBroker = async (options: { readonly own?: boolean } = {}): Promise<Broker> => {
+  let brokers = options.own === true ? undefined : process.env.DSTREAMS_KAFKA_BROKERS;
   let dir: string | undefined;
   let pidOnExit: (() => void) | undefined;
   if (brokers === undefined || brokers === "") {
@@ -76,14 +81,15 @@ export const kafkaBroker = async (): Promise<Broker> => {
       );
     }
     brokers = `127.0.0.1:${port}`;
-    const pid = Number(await readFile(join(dir, "broker.pid"), "utf8"));
+    const started = dir;
     // If the test process dies before stop(), the broker must not outlive it.
     pidOnExit = () => {
       try {
-        process.kill(pid, "SIGKILL");
+        process.kill(pidOf(started), "SIGKILL");
       } catch { /* already gone */ }
     };
     process.on("exit", pidOnExit);
+    pids.set(started, Number(await readFile(join(dir, "broker.pid"), "utf8")));
   }
   const list = brokers.split(",");
   const admin = new Admin({ clientId: "dstreams-test-admin", bootstrapBrokers: list, retries: 5, retryDelay: 200 });
@@ -111,6 +117,17 @@ export const kafkaBroker = async (): Promise<Broker> => {
         })),
       });
     },
+    ...(startedDir === undefined ? {} : {
+      async kill() {
+        const { code, output } = await run(["stop", startedDir]);
+        if (code !== 0) throw new Error(`could not stop the test broker: ${output}`);
+      },
+      async restart() {
+        const { code, output } = await run(["resume", startedDir]);
+        if (code !== 0) throw new Error(`could not restart the test broker: ${output}`);
+        pids.set(startedDir, Number(await readFile(join(startedDir, "broker.pid"), "utf8")));
+      },
+    }),
     async stop() {
       await Promise.all([admin.close().catch(() => undefined), producer.close().catch(() => undefined)]);
       if (startedDir !== undefined) {
@@ -128,9 +145,9 @@ export const kafkaBroker = async (): Promise<Broker> => {
  * stopped after them (a teardown of that test: tap's root teardown does not run under
  * `tsx --test` nor Deno).
  */
-export const kafkaTests = (title: string, body: (t: Test, broker: Broker) => Promise<void>): void => {
+export const kafkaTests = (title: string, body: (t: Test, broker: Broker) => Promise<void>, options: { readonly own?: boolean } = {}): void => {
   t.test(title, async (t: Test) => {
-    const broker = await kafkaBroker();
+    const broker = await kafkaBroker(options);
     t.teardown(() => broker.stop());
     await body(t, broker);
   });

@@ -54,12 +54,18 @@ const messageOf = (error: unknown): string => {
   return error instanceof Error ? error.message : String(error);
 };
 
-const isNetwork = (error: unknown): boolean => {
-  const all = error instanceof AggregateError ? [error, ...error.errors] : [error];
-  return all.some((e: unknown) => {
-    const code = (e as { code?: unknown } | null)?.code;
-    return code === "PLT_KFK_NETWORK" || code === "ECONNREFUSED" || code === "PLT_KFK_TIMEOUT";
-  });
+const NETWORK_CODES = new Set(["PLT_KFK_NETWORK", "PLT_KFK_TIMEOUT", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"]);
+const NETWORK_MESSAGE = /Cannot connect to any broker|Connection closed|ECONNREFUSED|ECONNRESET|timed out/i;
+
+/** True when `error` (or one it aggregates, at any depth) is a connection failure. */
+const isNetwork = (error: unknown, depth = 0): boolean => {
+  if (depth > 5 || typeof error !== "object" || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+  if (typeof message === "string" && NETWORK_MESSAGE.test(message)) return true;
+  const inner = error instanceof AggregateError ? error.errors : [];
+  const cause = (error as { cause?: unknown }).cause;
+  return [...inner, ...(cause === undefined ? [] : [cause])].some((e: unknown) => isNetwork(e, depth + 1));
 };
 
 /** The broker's answer for one partition's error code, if `error` is a response error. */
@@ -78,6 +84,12 @@ export class KafkaClient {
   readonly brokers: ReadonlyArray<string>;
   readonly groupId: string;
   readonly #consumer: Consumer;
+  /**
+   * Commits go through a consumer with no retries: the client answers a refused commit by
+   * joining the group, and this stream must never become a member that does not poll (it
+   * would be assigned partitions and stall a real member's rebalance).
+   */
+  readonly #committer: Consumer;
   readonly #isolationLevel: number;
 
   constructor(brokers: ReadonlyArray<string>, groupId: string, clientId: string, options: { readonly readCommitted: boolean; readonly timeoutMs: number }) {
@@ -96,10 +108,19 @@ export class KafkaClient {
       autocreateTopics: false,
       metadataMaxAge: 1000,
     });
+    this.#committer = new Consumer({
+      clientId: `${clientId}-commits`,
+      groupId,
+      bootstrapBrokers: [...brokers],
+      retries: 0,
+      timeout: options.timeoutMs,
+      connectTimeout: options.timeoutMs,
+      autocreateTopics: false,
+    });
     // Offsets are committed by a member of no group (as Spark's driver does for assigned
     // partitions): generation -1 and no member id tell the coordinator so.
-    this.#consumer.generationId = -1;
-    this.#consumer.memberId = "";
+    this.#committer.generationId = -1;
+    this.#committer.memberId = "";
   }
 
   /** What a failed call means for the user, with what to do. */
@@ -185,8 +206,21 @@ export class KafkaClient {
   async commit(offsets: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly offset: number }>): Promise<void> {
     if (offsets.length === 0) return;
     try {
-      await this.#consumer.commit({ offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: BigInt(offset), leaderEpoch: -1 })) });
+      await this.#committer.commit({ offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: BigInt(offset), leaderEpoch: -1 })) });
     } catch (error) {
+      const inner = error instanceof AggregateError ? error.errors : [error];
+      const membership = inner.some((e: unknown) => {
+        const flags = e as { unknownMemberId?: boolean; needsRejoin?: boolean; rebalanceInProgress?: boolean } | null;
+        return flags?.unknownMemberId === true || flags?.needsRejoin === true || flags?.rebalanceInProgress === true;
+      });
+      if (membership) {
+        throw new KafkaSourceError(
+          "broker",
+          `Kafka group ${this.groupId} refused the commit of ${offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`).join(", ")}: the group has active members (another consumer joined it, or it is rebalancing), and a direct stream commits as no member; ` +
+            "give the direct stream a groupId of its own, or stop the other consumers. The batch's records were processed and its ranges stay in the checkpoint: nothing is skipped",
+          error,
+        );
+      }
       throw this.explain(error, `committing group ${this.groupId}'s offsets`);
     }
   }
@@ -308,6 +342,6 @@ export class KafkaClient {
 
   async close(): Promise<void> {
     // force: no leave-group round trip (this consumer never joined one).
-    await new Promise<void>((resolve) => this.#consumer.close(true, () => resolve()));
+    await Promise.all([this.#consumer, this.#committer].map((c) => new Promise<void>((resolve) => c.close(true, () => resolve()))));
   }
 }

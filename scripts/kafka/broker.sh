@@ -7,6 +7,7 @@
 #                                              PORT+1 for the controller); returns once it
 #                                              serves; its pid is in DIR/broker.pid
 #   scripts/kafka/broker.sh stop DIR           stop the broker started in DIR
+#   scripts/kafka/broker.sh resume DIR         start it again on its data (after stop)
 #
 # The jars go to $DSTREAMS_KAFKA_HOME (default ~/.cache/dstreams-kafka/4.4.0/libs).
 set -euo pipefail
@@ -38,6 +39,9 @@ java_cmd() {
     -Dlog4j2.configurationFile="$here/log4j2.yaml" -cp "$libs/*" "$@"
 }
 
+# How many times the log says the broker started (a resumed broker appends to it).
+started_count() { { grep -o "Kafka Server started" "$1/broker.log" 2>/dev/null || true; } | wc -l; }
+
 start() {
   local port="${1:?usage: broker.sh start PORT DIR}" dir="${2:?usage: broker.sh start PORT DIR}"
   need_java
@@ -47,13 +51,20 @@ start() {
   if [ -f "$dir/broker.pid" ] && kill -0 "$(cat "$dir/broker.pid")" 2>/dev/null; then
     die "a broker started in $dir is still running (pid $(cat "$dir/broker.pid")): run broker.sh stop $dir first"
   fi
-  rm -rf "$dir/data"
-  sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$((port + 1))|g" -e "s|@LOG_DIR@|$dir/data|g" \
-    "$here/server.properties.template" >"$dir/server.properties"
-  local uuid
-  uuid="$(java_cmd kafka.tools.StorageTool random-uuid 2>>"$dir/broker.log")" || die "StorageTool random-uuid failed; see $dir/broker.log"
-  java_cmd kafka.tools.StorageTool format -t "$uuid" -c "$dir/server.properties" >>"$dir/broker.log" 2>&1 ||
-    die "StorageTool format failed; see $dir/broker.log"
+  if [ "${resume:-}" = 1 ]; then
+    [ -f "$dir/server.properties" ] || die "nothing to resume in $dir: start a broker there first"
+  else
+    rm -rf "$dir/data"
+    sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$((port + 1))|g" -e "s|@LOG_DIR@|$dir/data|g" \
+      "$here/server.properties.template" >"$dir/server.properties"
+    local uuid
+    uuid="$(java_cmd kafka.tools.StorageTool random-uuid 2>>"$dir/broker.log")" || die "StorageTool random-uuid failed; see $dir/broker.log"
+    java_cmd kafka.tools.StorageTool format -t "$uuid" -c "$dir/server.properties" >>"$dir/broker.log" 2>&1 ||
+      die "StorageTool format failed; see $dir/broker.log"
+  fi
+  port="$(sed -n 's|^listeners=PLAINTEXT://127.0.0.1:\([0-9]*\),.*|\1|p' "$dir/server.properties")"
+  local before
+  before="$(started_count "$dir")"
   # setsid: the broker gets its own session, so a test runner's Ctrl-C or process-group
   # kill does not leave it half-stopped; broker.sh stop ends it by pid.
   setsid bash -c 'exec "$@"' _ java -Xms256m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
@@ -62,7 +73,7 @@ start() {
   local pid=$!
   echo "$pid" >"$dir/broker.pid"
   local waited=0
-  while ! grep -q "Kafka Server started\|\[KafkaRaftServer nodeId=1\] Kafka Server started" "$dir/broker.log" 2>/dev/null; do
+  while [ "$(started_count "$dir")" -le "$before" ]; do
     if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 20 "$dir/broker.log" >&2 || true
       rm -f "$dir/broker.pid"
@@ -96,5 +107,6 @@ case "${1:-}" in
   fetch) need_java; fetch ;;
   start) shift; start "$@" ;;
   stop) shift; stop "$@" ;;
-  *) echo "usage: $0 fetch | start PORT DIR | stop DIR" >&2; exit 2 ;;
+  resume) shift; resume=1 start 0 "$@" ;;
+  *) echo "usage: $0 fetch | start PORT DIR | stop DIR | resume DIR" >&2; exit 2 ;;
 esac
