@@ -28,3 +28,4 @@ export {
 } from "./lib/kafka/direct_stream.ts";
 export { KafkaSourceError } from "./lib/kafka/_client.ts";
 export { decodeValues, jsonValues } from "./lib/kafka/decode.ts";
+export { type KafkaSink, saveToKafka, type SaveToKafkaOptions } from "./lib/kafka/sink.ts";
