@@ -8,6 +8,7 @@ import { flatMap, map } from "../mod.ts";
 import { createDirectStream, headerText, type KafkaRecord, saveToKafka } from "../kafka.ts";
 import { testContext } from "./_contexts.ts";
 import { type Broker, kafkaTests } from "./_kafka_broker.ts";
+import { blocksOf, runExample } from "./_examples.ts";
 
 /** Everything in `topic`, read with a fresh direct stream. */
 const readAll = async (broker: Broker, topic: string): Promise<KafkaRecord[]> => {
@@ -74,5 +75,17 @@ kafkaTests("saveToKafka on a real broker", async (test, broker) => {
     await ssc.stop();
     const got = await readAll(broker, counts);
     t.same(Object.fromEntries(got.map((r) => [r.key, Number(r.value)])), { to: 2, be: 2, or: 1, not: 1 });
+  });
+
+  await test.test("examples/kafka_wordcount.ts counts the words of a topic and writes them to another", async (t) => {
+    const lines = `example-lines-${Date.now()}`;
+    const out = `example-counts-${Date.now()}`;
+    const result = await runExample(["examples/kafka_wordcount.ts", broker.brokers, lines, `g-${lines}`, "--out", out, "--create", "--demo-lines", "--batches", "1"]);
+    t.equal(result.code, 0, result.stderr);
+    const block = blocksOf(result.stdout)[0] ?? "";
+    t.match(block, /\(to,3\)/);
+    t.match(block, /\(be,2\)/);
+    const written = await readAll(broker, out);
+    t.equal(written.find((r) => r.key === "to")?.value, "3");
   });
 });
