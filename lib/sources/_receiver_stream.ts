@@ -132,6 +132,11 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   }
 
   /** True when backpressure sets the rate of this stream's batches. */
+  /** A custom receiver is known by its class: name the stream with `named` when two share one. */
+  override get sourceIdentity(): string {
+    return this.receiver.constructor.name;
+  }
+
   get backpressure(): boolean {
     return this.#rateControl !== undefined;
   }
