@@ -170,7 +170,7 @@ kafkaTests("createDirectStream on a real broker", async (t, started) => {
       return { ...ctx, stream, batches, part };
     };
     const first = build();
-    t.equal(first.part.name, `kafka:${topic}:g-${topic}`);
+    t.equal(first.part.name, `kafkaDirectStream(${topic}:g-${topic})`);
     t.equal(first.part.kind, "kafka");
     // The context snapshots right after a batch's outputs, before it commits: as if batch 2
     // had been fixed and run but the durable checkpoint held only batch 1's state.

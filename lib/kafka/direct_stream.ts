@@ -20,7 +20,6 @@ import { Time } from "../time/duration.ts";
 import type { Recoverable } from "../checkpoint/recoverable.ts";
 import { type StateCodec, v8StateCodec } from "../checkpoint/state_codec.ts";
 import { graphOf, type StreamingContext } from "../context/streaming_context.ts";
-import type { BatchInfo } from "../context/listener.ts";
 import { checkMaxRate, checkRateSettings } from "../sources/rate_limiter.ts";
 import { KafkaClient, KafkaSourceError, type RawRecord } from "./_client.ts";
 
@@ -254,7 +253,7 @@ class KafkaDirectInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> impl
   readonly #key: (b: Uint8Array | null) => K;
   readonly #value: (b: Uint8Array | null) => V;
 
-  constructor(ssc: StreamingContext, graph: StreamingGraph, options: DirectStreamOptions<Deserializer, Deserializer>) {
+  constructor(graph: StreamingGraph, options: DirectStreamOptions<Deserializer, Deserializer>) {
     const { brokers, topics } = checkOptions(options);
     const maxRatePerPartition = checkMaxRate(options.maxRatePerPartition, "createDirectStream's maxRatePerPartition");
     const { backpressure, initialRate, minRate } = checkRateSettings(options, "createDirectStream");
@@ -273,17 +272,12 @@ class KafkaDirectInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> impl
     const decoder = (kind: Deserializer | undefined) => (b: Uint8Array | null) => b === null ? null : kind === "bytes" ? b : utf8.decode(b);
     this.#key = decoder(options.key) as (b: Uint8Array | null) => K;
     this.#value = decoder(options.value) as (b: Uint8Array | null) => V;
-    graph.registerRecoverable(this.#recoverable());
-    // Until the context commits inputs itself after each batch (the checkpoint seam), a
-    // listener does so when no checkpoint directory is set; commit is idempotent, so both
-    // may run.
-    ssc.addStreamingListener({
-      onBatchCompleted: ({ batchInfo }: { batchInfo: BatchInfo }) => {
-        if (graph.checkpointing) return;
-        if (batchInfo.outputOperationInfos.some((o) => o.failureReason !== undefined)) return;
-        this.commit(batchInfo.batchTime).catch(() => undefined);
-      },
-    });
+    graph.registerRecoverable(this.#recoverable() as Recoverable<unknown>);
+  }
+
+  /** What checkpoints know the stream by: its topics (or pattern) and its group. */
+  override get sourceIdentity(): string {
+    return `${this.#topicLabel()}:${this.groupId}`;
   }
 
   #topicLabel(): string {
@@ -295,7 +289,7 @@ class KafkaDirectInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> impl
     const codec: StateCodec<KafkaPositions> = v8StateCodec<KafkaPositions>();
     return {
       get name() {
-        return stream.hasUserName ? stream.name : `kafka:${stream.#topicLabel()}:${stream.groupId}`;
+        return stream.checkpointName;
       },
       role: "input",
       kind: "kafka",
@@ -540,7 +534,7 @@ export const createDirectStream = <K extends Deserializer = "string", V extends 
   ssc: StreamingContext,
   options: DirectStreamOptions<K, V>,
 ): KafkaDirectStream<Deserialized<K>, Deserialized<V>> =>
-  new KafkaDirectInputDStream<Deserialized<K>, Deserialized<V>>(ssc, graphOf(ssc), options as DirectStreamOptions<Deserializer, Deserializer>);
+  new KafkaDirectInputDStream<Deserialized<K>, Deserialized<V>>(graphOf(ssc), options as DirectStreamOptions<Deserializer, Deserializer>);
 
 /**
  * The text of a record's header `name` (the last one, when repeated), if any.
