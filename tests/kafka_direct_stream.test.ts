@@ -158,6 +158,25 @@ kafkaTests("createDirectStream on a real broker", async (t, started) => {
     t.same(seen, [["0:a"], ["1:b", "2:c"]]);
   });
 
+  await t.test("topicPattern reads every matching topic, and topics created later from their first offset", async (t) => {
+    const prefix = `pattern${Date.now()}`;
+    const a = `${prefix}-a`;
+    await broker.admin.createTopics({ topics: [a, `other${Date.now()}`], partitions: 1, replicas: 1 });
+    await broker.produce(a, [{ value: "in a" }]);
+    const { ssc, clock } = testContext();
+    const stream = createDirectStream(ssc, { brokers: broker.brokers, topicPattern: new RegExp(`^${prefix}-`), groupId: `g-${prefix}`, startingOffsets: "earliest" });
+    const seen: string[][] = [];
+    pipe(stream, foreachRDD((rdd) => void seen.push(rdd.collect().map((r) => `${r.topic.slice(prefix.length)}:${r.value}`).sort())));
+    ssc.start();
+    t.teardown(() => ssc.stop());
+    await clock.advance(Seconds(1));
+    await broker.admin.createTopics({ topics: [`${prefix}-b`], partitions: 1, replicas: 1 });
+    await broker.produce(`${prefix}-b`, [{ value: "in b" }]);
+    await broker.produce(a, [{ value: "again a" }]);
+    await clock.advance(Seconds(1));
+    t.same(seen, [["-a:in a"], ["-a:again a", "-b:in b"]]);
+  });
+
   await t.test("snapshot and restore: a rebuilt pipeline reads the recorded ranges again, then goes on", async (t) => {
     const topic = await broker.topic("recover", 2);
     await broker.produce(topic, [...records(4, 0), ...records(2, 1)]);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Consumer, type KafkaRecord as ClientRecord, ResponseError } from "@platformatic/kafka";
+import { Admin, Consumer, type KafkaRecord as ClientRecord, ResponseError } from "@platformatic/kafka";
 
 type FetchResponse = Awaited<ReturnType<Consumer["fetch"]>>;
 
@@ -91,11 +91,16 @@ export class KafkaClient {
    */
   readonly #committer: Consumer;
   readonly #isolationLevel: number;
+  readonly #clientId: string;
+  readonly #timeoutMs: number;
+  #admin: Admin | undefined;
 
   constructor(brokers: ReadonlyArray<string>, groupId: string, clientId: string, options: { readonly readCommitted: boolean; readonly timeoutMs: number }) {
     this.brokers = brokers;
     this.groupId = groupId;
     this.#isolationLevel = options.readCommitted ? 1 : 0;
+    this.#clientId = clientId;
+    this.#timeoutMs = options.timeoutMs;
     this.#consumer = new Consumer({
       clientId,
       groupId,
@@ -157,11 +162,11 @@ export class KafkaClient {
     return counts;
   }
 
-  /** Every topic's name (internal ones excluded), for `topicPattern`. */
+  /** Every topic's name (internal ones excluded), for `topicPattern`: an admin client lists them. */
   async topicNames(): Promise<string[]> {
+    this.#admin ??= new Admin({ clientId: `${this.#clientId}-admin`, bootstrapBrokers: [...this.brokers], retries: 2, retryDelay: 200, timeout: this.#timeoutMs, connectTimeout: this.#timeoutMs });
     try {
-      const metadata = await this.#consumer.metadata({ forceUpdate: true });
-      return [...metadata.topics.keys()].filter((t) => !t.startsWith("__"));
+      return (await this.#admin.listTopics()).filter((t) => !t.startsWith("__"));
     } catch (error) {
       throw this.explain(error, "listing topics");
     }
@@ -237,9 +242,15 @@ export class KafkaClient {
   ): Promise<RawRecord[][]> {
     const out: RawRecord[][] = ranges.map(() => []);
     const next = ranges.map((r) => r.from);
+    let idle = 0;
     for (;;) {
       const open = ranges.map((r, i) => i).filter((i) => next[i]! < ranges[i]!.until);
       if (open.length === 0) return out;
+      const before = next.reduce((a, b) => a + b, 0);
+      if (idle > 50) {
+        const stuck = open.map((i) => `${ranges[i]!.topic}-${ranges[i]!.partition} at ${next[i]} (range to ${ranges[i]!.until})`).join(", ");
+        throw new KafkaSourceError("broker", `Kafka broker ${this.brokers.join(", ")} returned no records for ${stuck} in 50 fetches: the batch fails, and the next one tries the same range again`);
+      }
       let metadata;
       try {
         metadata = await this.#consumer.metadata({ topics: [...new Set(open.map((i) => ranges[i]!.topic))] });
@@ -337,11 +348,15 @@ export class KafkaClient {
           }
         }
       }));
+      idle = next.reduce((a, b) => a + b, 0) === before ? idle + 1 : 0;
     }
   }
 
   async close(): Promise<void> {
     // force: no leave-group round trip (this consumer never joined one).
-    await Promise.all([this.#consumer, this.#committer].map((c) => new Promise<void>((resolve) => c.close(true, () => resolve()))));
+    await Promise.all([
+      ...[this.#consumer, this.#committer].map((c) => new Promise<void>((resolve) => c.close(true, () => resolve()))),
+      this.#admin?.close().catch(() => undefined),
+    ]);
   }
 }
