@@ -194,8 +194,8 @@ const checkOptions = (options: DirectStreamOptions<Deserializer, Deserializer>):
   if (brokers.length === 0 || brokers.some((b) => typeof b !== "string" || !/^[^:\s]+:\d+$/.test(b))) {
     throw new KafkaSourceError("options", `${where}'s brokers must be "host:port" strings, got ${JSON.stringify(options.brokers)}: e.g. { brokers: "127.0.0.1:9092" }`);
   }
-  if (typeof options.groupId !== "string" || options.groupId === "") {
-    throw new KafkaSourceError("options", `${where} needs a groupId (the consumer group offsets are committed to), got ${JSON.stringify(options.groupId)}`);
+  if (typeof options.groupId !== "string" || !/^\S+$/.test(options.groupId)) {
+    throw new KafkaSourceError("options", `${where} needs a groupId without spaces (the consumer group offsets are committed to), got ${JSON.stringify(options.groupId)}`);
   }
   const { topics, topicPattern } = options;
   if ((topics === undefined) === (topicPattern === undefined)) {
