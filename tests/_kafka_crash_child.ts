@@ -48,6 +48,8 @@ const ssc = await StreamingContext.getOrCreate(checkpointDir, () => {
     const counted = Object.values(all).reduce((n, s) => n + (s as Seen).count, 0);
     if (counted >= total) {
       console.log("done");
+      // On stderr too: a kill that comes too late sees that the run had finished.
+      console.error("done");
       void ssc.stop();
     }
   }));

@@ -45,12 +45,19 @@ kafkaTests("a Kafka pipeline killed with SIGKILL and restarted keeps exactly-onc
   const args = [broker.brokers, topic, groupId, join(dir, "checkpoints"), dir, String(KEYS * PER_KEY)];
   // 150 records per second per partition on 200 ms batches: about 23 batches for the topic,
   // so each kill lands somewhere in the run.
+  let kills = 0;
   for (let i = 0; i < CRASHES; i++) {
-    const killed = await runAndKill("tests/_kafka_crash_child.ts", args, { minMs: 100, maxMs: 1200 });
-    t.ok(killed.killedAfterMs >= 0, `killed ${killed.killedAfterMs} ms after it was ready`);
+    // A run recovering near the end may finish before its kill comes: then no more kills.
+    const killed = await runAndKill("tests/_kafka_crash_child.ts", args, { minMs: 100, maxMs: 900 }).catch((error: Error) => {
+      if (/ended by itself[\s\S]*done/.test(error.message)) return undefined;
+      throw error;
+    });
+    if (killed === undefined) break;
+    kills++;
   }
+  t.ok(kills >= 1, `killed with SIGKILL ${kills} times`);
   const last = await runToEnd(args);
-  t.equal(last.code, 0, last.stderr);
+  t.equal(last.code, 0, `the last run exits 0 ${last.stderr.replace("done", "").trim()}`);
   t.match(last.stdout, /done/);
   const files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
   const final = JSON.parse(await readFile(join(dir, files.at(-1)!), "utf8")) as Record<string, { count: number; last: number; bad: number }>;
