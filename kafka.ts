@@ -1,0 +1,31 @@
+/**
+ * dstreams/kafka: Apache Kafka as a source and a sink, on `@platformatic/kafka` (install it
+ * next to dstreams: `npm install @platformatic/kafka`). The core (`dstreams`) imports no
+ * broker client; this entry point does.
+ *
+ * - {@link createDirectStream}: Spark's direct stream. Each batch is one offset range per
+ *   partition, fixed at batch time; ranges are checkpointed and the group's offsets are
+ *   committed only after the batch's outputs (and checkpoint) completed.
+ * - {@link offsetRanges} (Spark's `HasOffsetRanges`) and `stream.commitAsync(ranges)`
+ *   (Spark's `CanCommitOffsets`).
+ * - {@link jsonValues} / {@link decodeValues}: values as JSON or through an io-ts codec;
+ *   what does not decode becomes a dead letter, counted.
+ * - {@link saveToKafka}: a sink with the idempotent producer.
+ *
+ * @module
+ */
+export {
+  createDirectStream,
+  type Deserialized,
+  type Deserializer,
+  type DirectStreamOptions,
+  headerText,
+  type KafkaDirectStream,
+  type KafkaRecord,
+  type OffsetRange,
+  offsetRanges,
+  type StartingOffsets,
+} from "./lib/kafka/direct_stream.ts";
+export { KafkaSourceError } from "./lib/kafka/_client.ts";
+export { decodeValues, jsonValues } from "./lib/kafka/decode.ts";
+export { type KafkaSink, saveToKafka, type SaveToKafkaOptions } from "./lib/kafka/sink.ts";
