@@ -46,6 +46,12 @@ export class ReceiverLog<T> {
   /** The logged blocks whose records are in the buffer, oldest first, and how many of the first a batch took. */
   readonly #blocks: Block[] = [];
   #headTaken = 0;
+  /**
+   * The newest block batches took whole: unbatched records start after it. (Not the log's
+   * end: that moves on as soon as an append starts, before the block is durable and
+   * delivered, so a snapshot taken meanwhile would skip that block.)
+   */
+  #lastTaken: Block | undefined;
   /** Where the records of the batches after the state's checkpoint are. */
   readonly #batches = new Map<number, readonly [number, number, number]>();
   /** Recovered: the records of the batches to generate again. */
@@ -117,6 +123,7 @@ export class ReceiverLog<T> {
         this.#batches.set(range.t, [range.place[0], range.place[1], range.count]);
       }
       if (unbatched.length > 0) this.#deliver(unbatched);
+      this.#startPlace = restored.next;
     }
     this.#wal = wal;
     if (this.#closed) await wal.close();
@@ -180,7 +187,7 @@ export class ReceiverLog<T> {
         left = 0;
       } else {
         left -= inBlock;
-        this.#blocks.shift();
+        this.#lastTaken = this.#blocks.shift();
         this.#headTaken = 0;
       }
     }
@@ -188,17 +195,27 @@ export class ReceiverLog<T> {
 
   snapshot(stateTimeMs: number): ReceiverPosition {
     for (const t of this.#batches.keys()) if (t <= stateTimeMs) this.#batches.delete(t);
-    const head = this.#blocks[0];
-    const next: Place = head === undefined ? [this.#wal?.end ?? 0, 0] : [head.position, this.#headTaken];
+    const next = this.#nextPlace();
     return { batches: [...this.#batches].map(([t, [p, i, n]]) => [t, p, i, n] as const), next };
   }
+
+  /** Where the first record no batch took is (or will be, once an append under way completes). */
+  #nextPlace(): Place {
+    const head = this.#blocks[0];
+    if (head !== undefined) return [head.position, this.#headTaken];
+    const last = this.#lastTaken;
+    return last === undefined ? this.#startPlace : [last.position, last.count];
+  }
+
+  /** Where unbatched records start when no block was ever taken in this run. */
+  #startPlace: Place = [0, 0];
 
   /** Deletes the segments no batch after `stateTimeMs` and no unbatched record needs. */
   async commit(stateTimeMs: number): Promise<void> {
     const wal = this.#wal;
     if (wal === undefined || this.#closed) return;
     const needed = [...this.#batches].filter(([t]) => t > stateTimeMs).map(([, [p]]) => p);
-    needed.push(this.#blocks[0]?.position ?? wal.end);
+    needed.push(this.#nextPlace()[0]);
     await wal.deleteBefore(Math.min(...needed));
   }
 
