@@ -65,8 +65,8 @@ export interface SaveToPostgresOptions<A> {
   readonly keyColumns?: ReadonlyArray<string>;
   /** The columns written; by default the first record's own keys. */
   readonly columns?: ReadonlyArray<string>;
-  /** Turns a record into a row (by default the record is the row, e.g. `{ word, count }`). */
-  readonly row?: (record: A) => Readonly<Record<string, unknown>>;
+  /** Turns a record of the batch at `batchTime` into a row (by default the record is the row, e.g. `{ word, count }`). */
+  readonly row?: (record: A, batchTime: Time) => Readonly<Record<string, unknown>>;
   /** A connection string, node-postgres's pool settings, or a `pg.Pool` the caller owns. */
   readonly connection: string | PoolConfig | Pool;
   /** Names the output in progress rows (default: the table); keep it stable across runs. */
@@ -310,7 +310,7 @@ class PostgresWriter<A> implements PostgresSink<A> {
     const letters: Array<DeadLetter<A>> = [];
     for (const record of records) {
       try {
-        const row = toRow === undefined ? record : toRow(record);
+        const row = toRow === undefined ? record : toRow(record, time);
         if (typeof row !== "object" || row === null || Array.isArray(row)) {
           letters.push(new DeadLetter(record, [`not a row: ${describeValue(row)}; give saveToPostgres a row function, e.g. row: ([word, count]) => ({ word, count })`], time, this.name));
         } else {
