@@ -386,8 +386,13 @@ class PostgresWriter<A> implements PostgresSink<A> {
     // ON CONFLICT cannot touch one row twice in a statement: the last record of a key wins, as row by row.
     let unique = rows;
     if (keys.length > 0) {
-      const last = new Map<string, { record: A; row: Readonly<Record<string, unknown>> }>();
-      for (const r of rows) last.set(JSON.stringify(keys.map((k) => keyPart(r.row[k]))), r);
+      const last = new Map<unknown, { record: A; row: Readonly<Record<string, unknown>> }>();
+      const only = keys.length === 1 ? keys[0]! : undefined;
+      for (const r of rows) {
+        // One string or number key is its own map key; anything else compares by its JSON.
+        const v = only === undefined ? undefined : r.row[only];
+        last.set(typeof v === "string" || typeof v === "number" ? v : JSON.stringify(keys.map((k) => keyPart(r.row[k]))), r);
+      }
       unique = [...last.values()];
     }
     const sql = this.#statement(columns, shape);
