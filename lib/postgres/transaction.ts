@@ -116,9 +116,10 @@ export const ensureProgressTable = async (client: ClientBase, table: string = DE
         `committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (query, batch_time, partition))`,
     );
   } catch (error) {
-    // Two writers creating it at once: one wins, the other sees a duplicate type or table.
+    // Two writers creating it at once: one wins, the other sees a duplicate type or table
+    // (23505 on pg_type, 42710 duplicate object, 42P07 duplicate table).
     const code = (error as { code?: unknown }).code;
-    if (code !== "23505" && code !== "42P07") throw error;
+    if (code !== "23505" && code !== "42P07" && code !== "42710") throw error;
   }
   done.add(table);
   ensured.set(client, done);
