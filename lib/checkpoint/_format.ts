@@ -23,6 +23,14 @@ export interface EntryHeader extends NodeShape {
 export interface CheckpointHeader {
   readonly format: number;
   readonly batchTimeMs: number;
+  /** The time before the first batch of the run that wrote it (kept across recoveries). */
+  readonly zeroTimeMs?: number;
+  /**
+   * The batch whose state the checkpoint relies on: the checkpoint of that time holds it
+   * (this one, when equal to `batchTimeMs`); the batches after it are generated again at
+   * recovery. Absent: `batchTimeMs`.
+   */
+  readonly stateTimeMs?: number;
   readonly graph: Omit<GraphShape, "nodes">;
   /** Batch times generated but not completed, oldest first: regenerated at recovery. */
   readonly pendingBatchesMs: ReadonlyArray<number>;

@@ -65,5 +65,5 @@ export interface Recoverable<S> {
    * ack messages) and delete what only kept it (write-ahead-log segments). Called in batch
    * order; a rejection is reported and the next commit covers it.
    */
-  commit?(stateTime: Time): void | Promise<void>;
+  readonly commit?: ((stateTime: Time) => void | Promise<void>) | undefined;
 }

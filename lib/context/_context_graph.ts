@@ -34,8 +34,8 @@ export interface GraphHost {
   /** Registers a listener of the library's own (a rate controller), as `addStreamingListener` does. */
   addListener(listener: StreamingListener): void;
   backlog(): Backlog;
-  /** True once a checkpoint directory is set. */
-  checkpointing(): boolean;
+  /** The checkpoint directory, once set. */
+  checkpointDirectory(): string | undefined;
 }
 
 export class ContextGraph implements StreamingGraph {
@@ -108,7 +108,11 @@ export class ContextGraph implements StreamingGraph {
   }
 
   get checkpointing(): boolean {
-    return this.#host.checkpointing();
+    return this.#host.checkpointDirectory() !== undefined;
+  }
+
+  get checkpointDirectory(): string | undefined {
+    return this.#host.checkpointDirectory();
   }
 
   registerInput(stream: InputDStream<unknown>): void {

@@ -123,4 +123,6 @@ export interface StreamingGraph {
   registerRecoverable(part: Recoverable<unknown>): void;
   /** True once `ssc.checkpoint(directory)` was called (a source may then log what it receives). */
   readonly checkpointing: boolean;
+  /** The directory given to `ssc.checkpoint`, if any: receivers keep their write-ahead logs under it. */
+  readonly checkpointDirectory: string | undefined;
 }
