@@ -40,7 +40,7 @@ interface Run {
 }
 
 /** Runs `batches` batches of a redisStream decoding field n as a number; commits after each unless told not to. */
-const run = async (options: Partial<RedisStreamOptions<number>> & { stream: string }, batches: number, opts: { commit?: boolean; between?: (i: number) => Promise<void>; restore?: unknown; stateTime?: number } = {}): Promise<Run> => {
+const run = async (options: Partial<RedisStreamOptions<number>> & { stream: string }, batches: number, opts: { commit?: boolean; between?: (i: number, snapshot: () => unknown) => Promise<void>; restore?: unknown; stateTime?: number } = {}): Promise<Run> => {
   const { ssc, clock, log } = testContext(Seconds(1));
   const source = redisStream<number>(ssc, {
     url: server.url,
@@ -64,7 +64,7 @@ const run = async (options: Partial<RedisStreamOptions<number>> & { stream: stri
   const terminated = ssc.awaitTermination().catch((e: unknown) => void errors.push(e));
   ssc.start();
   for (let i = 1; i <= batches; i++) {
-    await opts.between?.(i);
+    await opts.between?.(i, () => source.input.snapshot(new Time((i - 1) * 1000), new Time(0)));
     await clock.advance(Seconds(1));
     // The context commits after each batch too; awaiting it here makes the test's view of the broker exact.
     if (opts.commit !== false) await source.input.commit(new Time(i * 1000));
@@ -130,6 +130,16 @@ t.test("recovery: a restored batch holds the same entries, later batches go on a
   await add(key, 2, 4);
   const second = await run({ stream: key, maxPerBatch: 2 }, 3, { restore: state, stateTime: 0 });
   t.same(second.batches, [[1, 2], [3], [4, 5]]);
+  t.equal(await pending(key, "g"), 0);
+});
+
+t.test("recovery after a crash between a batch's outputs and its checkpoint: that batch takes its entries again from the pending list", async (t) => {
+  const key = await freshStream(7);
+  let checkpointed: unknown;
+  const first = await run({ stream: key, maxPerBatch: 2 }, 3, { commit: false, between: async (i, snapshot) => void (i === 3 && (checkpointed = snapshot())) });
+  t.same(first.batches, [[1, 2], [3, 4], [5, 6]]);
+  const second = await run({ stream: key, maxPerBatch: 2 }, 4, { restore: checkpointed });
+  t.same(second.batches, [[1, 2], [3, 4], [5, 6], [7]]);
   t.equal(await pending(key, "g"), 0);
 });
 

@@ -141,6 +141,12 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
   readonly #unacked = new Map<number, Msg>();
   /** The highest stream sequence any batch took: redeliveries at or below it are dropped. */
   #highest = 0;
+  /**
+   * After a restore: batches generated again beyond the recorded ones read on by stream
+   * sequence up to what the durable had delivered before the crash (`undefined`: not asked
+   * yet), so they hold what they held the first time; then pulls go on.
+   */
+  #catchUp: { upTo: number | undefined } | undefined;
   #nc: NatsConnection | undefined;
   #jsm: JetStreamManager | undefined;
   #disconnected = false;
@@ -232,11 +238,15 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
     return { nc, jsm };
   }
 
-  #budget(): number {
+  /** Batches up to this time are generated again after a restore: they take what they took the first time. */
+  #replayUntil = Number.NEGATIVE_INFINITY;
+
+  #budget(time: Time): number {
     let n = this.options.maxPerBatch ?? 10_000;
     const rate = this.#rate?.rate() ?? this.options.maxRate;
     if (rate !== undefined) n = Math.min(n, Math.max(1, Math.ceil((rate * this.context.batchDuration.milliseconds) / 1000)));
-    if (this.context.backlog().backlogged) n = Math.max(1, Math.ceil(n / 10));
+    // Catching up after a restore is backlogged by nature; a smaller batch would differ from the first run's.
+    if (this.context.backlog().backlogged && time.milliseconds > this.#replayUntil) n = Math.max(1, Math.ceil(n / 10));
     return n;
   }
 
@@ -266,10 +276,11 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
       this.#batches.set(time.milliseconds, recorded);
       return this.#batch(time, await this.#reread(time, recorded));
     }
-    const { nc } = await this.#connection();
+    const { nc, jsm } = await this.#connection();
     const taken: NatsMessage[] = [];
-    const budget = this.#budget();
-    if (!this.#disconnected) {
+    const budget = this.#budget(time);
+    if (this.#catchUp !== undefined) await this.#readOn(jsm, budget, taken);
+    if (!this.#disconnected && taken.length < budget) {
       try {
         // Redeliveries of what was taken already are dropped (and pulled past), up to a bound.
         for (let rounds = 0; taken.length < budget && rounds < 100; rounds++) {
@@ -295,6 +306,28 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
     }
     this.#batches.set(time.milliseconds, taken.map((m) => m.seq));
     return this.#batch(time, taken);
+  }
+
+  /** After a restore: the messages after the last recorded one, by sequence, up to what the durable had delivered. */
+  async #readOn(jsm: JetStreamManager, budget: number, taken: NatsMessage[]): Promise<void> {
+    const catchUp = this.#catchUp!;
+    catchUp.upTo ??= (await jsm.consumers.info(this.options.stream, this.options.durable)).delivered.stream_seq;
+    const filter = this.options.filterSubject;
+    while (taken.length < budget && this.#highest < catchUp.upTo) {
+      const from = this.#highest + 1;
+      const to = Math.min(catchUp.upTo, from + (budget - taken.length) - 1);
+      const seqs = Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      const found = await Promise.all(seqs.map((seq) => jsm.streams.getMessage(this.options.stream, { seq }).catch(() => null)));
+      for (const m of found) {
+        if (m === null || (filter !== undefined && !subjectMatches(filter, m.subject))) continue;
+        if (taken.length >= budget) break;
+        const data = m.data;
+        taken.push({ subject: m.subject, seq: m.seq, data, get text() { return text.decode(data); } });
+        this.#highest = m.seq;
+      }
+      if (taken.length < budget) this.#highest = Math.max(this.#highest, to);
+    }
+    if (this.#highest >= catchUp.upTo) this.#catchUp = undefined;
   }
 
   /** A recorded batch, read back from the stream by sequence. */
@@ -359,6 +392,8 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
     }
     // Everything up to here was taken by some batch: committed, or generated again from the record.
     this.#highest = Math.max(this.#highest, state.highest);
+    this.#catchUp = { upTo: undefined };
+    this.#replayUntil = this.context.clock.now();
   }
 
   /** Acks the latest delivered message at or below the last sequence of the batches up to `stateTime` (ack policy "all"). */
@@ -378,6 +413,17 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
     for (const t of due) this.#batches.delete(t);
   }
 }
+
+/** NATS subject matching: `*` one token, `>` the rest. */
+const subjectMatches = (filter: string, subject: string): boolean => {
+  const f = filter.split(".");
+  const s = subject.split(".");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === ">") return s.length > i;
+    if (i >= s.length || (f[i] !== "*" && f[i] !== s[i])) return false;
+  }
+  return f.length === s.length;
+};
 
 const checkOptions = <A>(options: JetStreamOptions<A>): void => {
   if (typeof options !== "object" || options === null) throw new TypeError(`jetStream needs options { servers, stream, durable }, got ${describeValue(options)}`);

@@ -242,11 +242,15 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
   }
 
   /** How many entries the batch may take: maxPerBatch, the rate, and less while backlogged. */
-  #budget(): number {
+  /** Batches up to this time are generated again after a restore: they take what they took the first time. */
+  #replayUntil = Number.NEGATIVE_INFINITY;
+
+  #budget(time: Time): number {
     let n = this.options.maxPerBatch ?? 10_000;
     const rate = this.#rate?.rate() ?? this.options.maxRate;
     if (rate !== undefined) n = Math.min(n, Math.max(1, Math.ceil((rate * this.context.batchDuration.milliseconds) / 1000)));
-    if (this.context.backlog().backlogged) n = Math.max(1, Math.ceil(n / 10));
+    // Catching up after a restore is backlogged by nature; a smaller batch would differ from the first run's.
+    if (this.context.backlog().backlogged && time.milliseconds > this.#replayUntil) n = Math.max(1, Math.ceil(n / 10));
     return n;
   }
 
@@ -257,7 +261,7 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
       return this.#batch(time, await this.#reread(time, recorded));
     }
     const client = await this.#connection();
-    const budget = this.#budget();
+    const budget = this.#budget(time);
     const taken: RedisEntry[] = [];
     const keep = (entries: ReadonlyArray<RedisEntry>) => {
       for (const e of entries) {
@@ -361,6 +365,7 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
   }
 
   restore(state: RedisState, _time: Time, stateTime: Time): void {
+    this.#replayUntil = this.context.clock.now();
     for (const [t, ids] of state.batches) {
       if (t <= stateTime.milliseconds) continue;
       this.#recorded.set(t, ids);
