@@ -15,7 +15,7 @@
  * @module
  */
 import { connect, createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import { AckPolicy, DeliverPolicy, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
 import { InputDStream, type TakenBatch } from "../dstream/_input.ts";
@@ -73,6 +73,11 @@ export interface JetStreamOptions<A> {
   readonly backpressure?: boolean;
   readonly initialRate?: number;
   readonly minRate?: number;
+  /**
+   * With checkpointing on, where each batch's sequences are also recorded when the batch is
+   * fixed (a stream created when missing, one message per durable): default `DSTREAMS_BATCHES`.
+   */
+  readonly batchLogStream?: string;
   /** The source's stable name in checkpoints (default `jetstream:<stream>:<durable>`). */
   readonly name?: string;
 }
@@ -147,6 +152,21 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
    * yet), so they hold what they held the first time; then pulls go on.
    */
   #catchUp: { upTo: number | undefined } | undefined;
+  /**
+   * Batches an earlier run recorded in the batch-log stream when it fixed them: a checkpoint
+   * is written only after a batch's outputs, so a batch whose outputs ran just before a crash
+   * is read back from there.
+   */
+  #logged: Map<number, ReadonlyArray<number>> | undefined;
+  /**
+   * With checkpointing on, a fresh start takes nothing until the first checkpoint is durable
+   * (the first `commit`): before it, a crash restarts on a new grid of batch times, and a
+   * batch whose outputs ran could not be told apart from a new one.
+   */
+  #ready = false;
+  #waitLogged = false;
+  /** The restored checkpoint's state time: logged batches up to it were committed. */
+  #restoredStateMs = Number.POSITIVE_INFINITY;
   #nc: NatsConnection | undefined;
   #jsm: JetStreamManager | undefined;
   #disconnected = false;
@@ -233,6 +253,16 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
         ...(o.filterSubject !== undefined ? { filter_subject: o.filterSubject } : {}),
       });
     }
+    if (this.context.checkpointing) {
+      const log = o.batchLogStream ?? "DSTREAMS_BATCHES";
+      try {
+        await jsm.streams.info(log);
+      } catch {
+        await jsm.streams.add({ name: log, subjects: ["dstreams.batches.>"], max_msgs_per_subject: 1 }).catch((error: unknown) => {
+          this.context.logger.warn(`${this.name}: could not create the batch-log stream ${log} (${errorText(error)})`);
+        });
+      }
+    }
     this.#nc = nc;
     this.#jsm = jsm;
     return { nc, jsm };
@@ -270,13 +300,20 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
   }
 
   protected override async take(time: Time): Promise<TakenBatch<Decoded<A>>> {
-    const recorded = this.#recorded.get(time.milliseconds);
+    const recorded = this.#recorded.get(time.milliseconds) ?? (await this.#batchLog()).get(time.milliseconds);
     if (recorded !== undefined) {
       this.#recorded.delete(time.milliseconds);
+      this.#logged?.delete(time.milliseconds);
       this.#batches.set(time.milliseconds, recorded);
       return this.#batch(time, await this.#reread(time, recorded));
     }
     const { nc, jsm } = await this.#connection();
+    if (this.context.checkpointing && !this.#ready) {
+      if (!this.#waitLogged) this.context.logger.info(`${this.name}: waits for the first checkpoint before taking anything (a crash before it would restart on other batch times)`);
+      this.#waitLogged = true;
+      this.#batches.set(time.milliseconds, []);
+      return this.#batch(time, []);
+    }
     const taken: NatsMessage[] = [];
     const budget = this.#budget(time);
     if (this.#catchUp !== undefined) await this.#readOn(jsm, budget, taken);
@@ -305,7 +342,43 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
       this.context.logger.warn(`${this.name}: NATS at ${this.#servers()} unavailable at batch ${time} (disconnected); this batch takes nothing, the messages wait in the stream`);
     }
     this.#batches.set(time.milliseconds, taken.map((m) => m.seq));
+    if (this.context.checkpointing && taken.length > 0) await this.#writeLog(nc, time);
     return this.#batch(time, taken);
+  }
+
+  #logSubject(): string {
+    return `dstreams.batches.${this.options.stream}.${this.options.durable}`;
+  }
+
+  /** Records every uncommitted batch's sequences (one message per durable: the latest replaces the one before). */
+  async #writeLog(nc: NatsConnection, time: Time): Promise<void> {
+    const batches = [...this.#batches].map(([t, seqs]) => [t, toRuns(seqs)] as const);
+    try {
+      await jetstream(nc).publish(this.#logSubject(), JSON.stringify({ batches }));
+    } catch (error) {
+      this.context.logger.warn(`${this.name}: could not record batch ${time}'s sequences in ${this.options.batchLogStream ?? "DSTREAMS_BATCHES"} (${errorText(error)}): if the process dies before this batch's checkpoint, the batch is formed again by sequence`);
+    }
+  }
+
+  /** The batches an earlier run logged (read once, only after a restore with checkpointing on). */
+  async #batchLog(): Promise<Map<number, ReadonlyArray<number>>> {
+    if (this.#logged !== undefined) return this.#logged;
+    const logged = new Map<number, ReadonlyArray<number>>();
+    if (this.context.checkpointing && this.#restoredStateMs !== Number.POSITIVE_INFINITY) {
+      const { jsm } = await this.#connection();
+      const last = await jsm.streams.getMessage(this.options.batchLogStream ?? "DSTREAMS_BATCHES", { last_by_subj: this.#logSubject() }).catch(() => null);
+      if (last !== null) {
+        const { batches } = JSON.parse(new TextDecoder().decode(last.data)) as { batches: Array<[number, Array<[number, number]>]> };
+        for (const [t, runs] of batches) {
+          if (t <= this.#restoredStateMs) continue;
+          const seqs: number[] = [];
+          for (const [a, b] of runs) for (let q = a; q <= b; q++) seqs.push(q);
+          logged.set(t, seqs);
+        }
+      }
+    }
+    this.#logged = logged;
+    return logged;
   }
 
   /** After a restore: the messages after the last recorded one, by sequence, up to what the durable had delivered. */
@@ -394,10 +467,14 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
     this.#highest = Math.max(this.#highest, state.highest);
     this.#catchUp = { upTo: undefined };
     this.#replayUntil = this.context.clock.now();
+    this.#ready = true;
+    this.#restoredStateMs = stateTime.milliseconds;
+    this.#logged = undefined;
   }
 
   /** Acks the latest delivered message at or below the last sequence of the batches up to `stateTime` (ack policy "all"). */
   async commit(stateTime: Time): Promise<void> {
+    this.#ready = true;
     const due = [...this.#batches.keys()].filter((t) => t <= stateTime.milliseconds);
     if (due.length === 0) return;
     let upTo = 0;

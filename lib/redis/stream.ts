@@ -157,6 +157,19 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
   #connected = false;
   #everConnected = false;
   #ownPendingDone = false;
+  /**
+   * With checkpointing on, each batch's ids are also written to Redis when the batch is
+   * fixed (a hash per consumer), because a checkpoint is written only after the batch's
+   * outputs: a batch whose outputs ran just before a crash is read back from there.
+   */
+  #logged: Map<number, ReadonlyArray<string>> | undefined;
+  /**
+   * With checkpointing on, a fresh start takes nothing until the first checkpoint is durable
+   * (the first `commit`): before it, a crash restarts on a new grid of batch times, and a
+   * batch whose outputs ran could not be told apart from a new one.
+   */
+  #ready = false;
+  #waitLogged = false;
   #claimCursor = "0-0";
   #stopped = false;
 
@@ -255,12 +268,19 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
   }
 
   protected override async take(time: Time): Promise<TakenBatch<Decoded<A>>> {
-    const recorded = this.#recorded.get(time.milliseconds);
+    const recorded = this.#recorded.get(time.milliseconds) ?? (await this.#batchLog()).get(time.milliseconds);
     if (recorded !== undefined) {
       this.#recorded.delete(time.milliseconds);
+      this.#logged?.delete(time.milliseconds);
       return this.#batch(time, await this.#reread(time, recorded));
     }
     const client = await this.#connection();
+    if (this.context.checkpointing && !this.#ready) {
+      if (!this.#waitLogged) this.context.logger.info(`${this.name}: waits for the first checkpoint before taking anything (a crash before it would restart on other batch times)`);
+      this.#waitLogged = true;
+      this.#batches.set(time.milliseconds, []);
+      return this.#batch(time, []);
+    }
     const budget = this.#budget(time);
     const taken: RedisEntry[] = [];
     const keep = (entries: ReadonlyArray<RedisEntry>) => {
@@ -306,9 +326,45 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
       this.context.logger.warn(`${this.name}: Redis at ${safeUrl(this.options.url)} unavailable at batch ${time} (${errorText(error)}); this batch takes ${taken.length} entries, the rest waits in Redis`);
     }
     taken.sort((a, b) => compareIds(a.id, b.id));
-    this.#batches.set(time.milliseconds, taken.map((e) => e.id));
+    const ids = taken.map((e) => e.id);
+    this.#batches.set(time.milliseconds, ids);
+    if (this.context.checkpointing && ids.length > 0) {
+      try {
+        await client.sendCommand(["HSET", this.#logKey(), String(time.milliseconds), ids.join(",")]);
+      } catch (error) {
+        this.context.logger.warn(`${this.name}: could not record batch ${time}'s entry ids in Redis (${errorText(error)}): if the process dies before this batch's checkpoint, the batch is formed again from the pending entries`);
+      }
+    }
     return this.#batch(time, taken);
   }
+
+  #logKey(): string {
+    return `${this.options.stream}:dstreams:${this.options.group}:${this.consumer}`;
+  }
+
+  /** The batches recorded in Redis by an earlier run (read once, only with checkpointing on). */
+  async #batchLog(): Promise<Map<number, ReadonlyArray<string>>> {
+    if (this.#logged !== undefined) return this.#logged;
+    const logged = new Map<number, ReadonlyArray<string>>();
+    if (this.context.checkpointing) {
+      const client = await this.#connection();
+      // A fresh start (no checkpoint restored): what an earlier run logged has other batch times.
+      if (this.#restoredStateMs === Number.POSITIVE_INFINITY) await client.sendCommand(["DEL", this.#logKey()]);
+      const reply = await client.sendCommand(["HGETALL", this.#logKey()]);
+      const pairs: Array<[string, string]> = Array.isArray(reply)
+        ? Array.from({ length: Math.floor(reply.length / 2) }, (_, i) => [String(reply[2 * i]), String(reply[2 * i + 1])] as [string, string])
+        : Object.entries((reply ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)] as [string, string]);
+      for (const [t, ids] of pairs) {
+        if (Number(t) > this.#restoredStateMs) logged.set(Number(t), ids === "" ? [] : ids.split(","));
+      }
+      for (const ids of logged.values()) for (const id of ids) this.#inFlight.add(id);
+    }
+    this.#logged = logged;
+    return logged;
+  }
+
+  /** The state's batch time of the restored checkpoint: logged batches up to it were committed. */
+  #restoredStateMs = Number.POSITIVE_INFINITY;
 
   /** A recorded batch, read back by id (`XRANGE` over its span, keeping its ids). */
   async #reread(time: Time, ids: ReadonlyArray<string>): Promise<RedisEntry[]> {
@@ -366,6 +422,9 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
 
   restore(state: RedisState, _time: Time, stateTime: Time): void {
     this.#replayUntil = this.context.clock.now();
+    this.#ready = true;
+    this.#restoredStateMs = stateTime.milliseconds;
+    this.#logged = undefined;
     for (const [t, ids] of state.batches) {
       if (t <= stateTime.milliseconds) continue;
       this.#recorded.set(t, ids);
@@ -374,14 +433,18 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
   }
 
   async commit(stateTime: Time): Promise<void> {
+    this.#ready = true;
     const due = [...this.#batches.keys()].filter((t) => t <= stateTime.milliseconds).sort((a, b) => a - b);
     if (due.length === 0) return;
     const ids = due.flatMap((t) => this.#batches.get(t)!);
+    const client = await this.#connection();
     if (ids.length > 0) {
-      const client = await this.#connection();
       for (let i = 0; i < ids.length; i += 5000) {
         await client.sendCommand(["XACK", this.options.stream, this.options.group, ...ids.slice(i, i + 5000)]);
       }
+    }
+    if (this.context.checkpointing) {
+      await client.sendCommand(["HDEL", this.#logKey(), ...due.map(String)]).catch(() => {});
     }
     // Only once acknowledged: a failed XACK leaves them for the next commit.
     for (const t of due) {
