@@ -8,7 +8,7 @@
  */
 import process from "node:process";
 import pg from "pg";
-import { map, Milliseconds, SparkContext, StreamingContext } from "../mod.ts";
+import { Milliseconds, SparkContext, StreamingContext } from "../mod.ts";
 import { redisStream } from "../redis.ts";
 import { jetStream } from "../nats.ts";
 import { saveToPostgres } from "../postgres.ts";
@@ -22,7 +22,7 @@ const ssc = await StreamingContext.getOrCreate(dir, () => {
   const records = kind === "redis"
     ? redisStream(ssc, { url: broker, stream: "crash", group, consumer: "c1", maxPerBatch: 25, backpressure: false, decode: (e) => Number(e.fields.n) }).records
     : jetStream(ssc, { servers: broker, stream: "CRASH", durable: group, maxPerBatch: 25, backpressure: false, decode: (m) => Number(m.text) }).records;
-  saveToPostgres(map((n: number) => ({ n }))(records), { table, mode: "exactly-once", connection: pgUrl, query: table });
+  saveToPostgres(records, { table, mode: "exactly-once", connection: pgUrl, query: table, row: (n, time) => ({ n, batch_ms: time.milliseconds }) });
   return ssc;
 });
 ssc.start();
@@ -33,7 +33,9 @@ for (;;) {
   const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
   if (Number(rows[0]!.n) >= expected) break;
 }
-await ssc.stop();
+// Bounded: the proof is the table; a stop that hangs is reported, not waited for.
+const stopped = await Promise.race([ssc.stop().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000))]);
+if (!stopped) console.error("ssc.stop() did not finish within 5 s");
 await pool.end();
 console.log("done");
 process.exit(0);

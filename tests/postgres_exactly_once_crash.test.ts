@@ -45,7 +45,7 @@ for (const kind of ["redis", "nats"] as const) {
     const broker = kind === "redis" ? redisServer.url : natsServer.servers;
     const clean = `clean_${kind}`;
     const crashed = `crashed_${kind}`;
-    pgServer.psql(`CREATE TABLE ${clean} (n integer); CREATE TABLE ${crashed} (n integer)`);
+    pgServer.psql(`CREATE TABLE ${clean} (n integer, batch_ms bigint); CREATE TABLE ${crashed} (n integer, batch_ms bigint)`);
     const dirs = [mkdtempSync(join(tmpdir(), "dstreams-crash-")), mkdtempSync(join(tmpdir(), "dstreams-crash-"))];
     t.teardown(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 

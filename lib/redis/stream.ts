@@ -354,9 +354,20 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
       const pairs: Array<[string, string]> = Array.isArray(reply)
         ? Array.from({ length: Math.floor(reply.length / 2) }, (_, i) => [String(reply[2 * i]), String(reply[2 * i + 1])] as [string, string])
         : Object.entries((reply ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)] as [string, string]);
+      // Batches up to the restored state's time were committed by the checkpoint, but the crash
+      // may have come before their XACK: acknowledge them now, or they would be taken again.
+      const done: string[] = [];
+      const doneFields: string[] = [];
       for (const [t, ids] of pairs) {
-        if (Number(t) > this.#restoredStateMs) logged.set(Number(t), ids === "" ? [] : ids.split(","));
+        const list = ids === "" ? [] : ids.split(",");
+        if (Number(t) > this.#restoredStateMs) logged.set(Number(t), list);
+        else {
+          done.push(...list);
+          doneFields.push(t);
+        }
       }
+      for (let i = 0; i < done.length; i += 5000) await client.sendCommand(["XACK", this.options.stream, this.options.group, ...done.slice(i, i + 5000)]);
+      if (doneFields.length > 0) await client.sendCommand(["HDEL", this.#logKey(), ...doneFields]);
       for (const ids of logged.values()) for (const id of ids) this.#inFlight.add(id);
     }
     this.#logged = logged;
