@@ -140,6 +140,10 @@ export const startPostgres = async (): Promise<PostgresServer> => {
     throw new Error(`could not start PostgreSQL for the tests: ${(error as Error).message}\n${logText}`);
   }
   let running = true;
+  // pg_ctl daemonizes the server: stop it even when the test process ends without stop().
+  process.once("exit", () => {
+    if (running) spawnSync(asUser[0] ?? join(bin, "pg_ctl"), [...asUser.slice(1), ...(asUser.length > 0 ? [join(bin, "pg_ctl")] : []), "-D", data, "-m", "immediate", "stop"]);
+  });
   const kill = async () => {
     if (!running) return;
     running = false;
