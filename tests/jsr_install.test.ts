@@ -64,15 +64,28 @@ t.test("the package published to JSR installs in a fresh Deno project and runs",
   const version = server.published.get("@dstreams/dstreams@0.2.0");
   t.ok(version, `deno publish uploaded @dstreams/dstreams@0.2.0 (published: ${[...server.published.keys()].join(", ")})`);
   if (version === undefined) return;
-  t.strictSame(version.exports, { ".": "./mod.ts", "./spi": "./spi.ts", "./ui": "./ui.ts", "./kafka": "./kafka.ts" }, "the entry points ., ./spi, ./ui and ./kafka");
+  t.strictSame(
+    version.exports,
+    {
+      ".": "./mod.ts",
+      "./spi": "./spi.ts",
+      "./ui": "./ui.ts",
+      "./kafka": "./kafka.ts",
+      "./postgres": "./postgres.ts",
+      "./redis": "./redis.ts",
+      "./nats": "./nats.ts",
+    },
+    "the entry points ., ./spi, ./ui, ./kafka and the other connectors",
+  );
   const files = [...version.files.keys()].sort();
   t.strictSame(
     files,
-    ["/LICENSE", "/README.md", "/deno.json", "/kafka.ts", "/mod.ts", "/spi.ts", "/ui.ts", ...(await walk("lib"))].sort(),
+    ["/LICENSE", "/README.md", "/deno.json", "/mod.ts", "/spi.ts", "/ui.ts", "/kafka.ts", "/nats.ts", "/redis.ts", "/postgres.ts", ...(await walk("lib"))].sort(),
     "the files of deno.json's publish.include (and deno.json), nothing else",
   );
   const source = (path: string) => new TextDecoder().decode(version.files.get(path));
   t.match(source("/mod.ts"), /from "npm:fp-ts@\^2\.\d+\.\d+\/lib\/function\.js"/, "bare fp-ts imports become npm: specifiers");
+  t.match(source("/lib/postgres/save.ts"), /from "npm:pg@[^"]+"/, "a connector's client import becomes an npm: specifier too");
 
   const app = join(tmp, "consumer");
   await mkdir(app);
