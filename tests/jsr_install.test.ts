@@ -64,11 +64,11 @@ t.test("the package published to JSR installs in a fresh Deno project and runs",
   const version = server.published.get("@dstreams/dstreams@0.2.0");
   t.ok(version, `deno publish uploaded @dstreams/dstreams@0.2.0 (published: ${[...server.published.keys()].join(", ")})`);
   if (version === undefined) return;
-  t.strictSame(version.exports, { ".": "./mod.ts", "./spi": "./spi.ts", "./ui": "./ui.ts" }, "the entry points ., ./spi and ./ui");
+  t.strictSame(version.exports, { ".": "./mod.ts", "./spi": "./spi.ts", "./ui": "./ui.ts", "./ml": "./ml.ts" }, "the entry points ., ./spi, ./ui and ./ml");
   const files = [...version.files.keys()].sort();
   t.strictSame(
     files,
-    ["/LICENSE", "/README.md", "/deno.json", "/mod.ts", "/spi.ts", "/ui.ts", ...(await walk("lib"))].sort(),
+    ["/LICENSE", "/README.md", "/deno.json", "/ml.ts", "/mod.ts", "/spi.ts", "/ui.ts", ...(await walk("lib"))].sort(),
     "the files of deno.json's publish.include (and deno.json), nothing else",
   );
   const source = (path: string) => new TextDecoder().decode(version.files.get(path));
