@@ -282,6 +282,7 @@ export class StreamingKMeans {
   /** The state codec for checkpoints: centers and weights as plain arrays. */
   readonly stateCodec: StateCodec<KMeansState> = ioTsStateCodec(KMeansStateType);
   #k: number;
+  #kGiven: boolean;
   #decayFactor: number;
   #timeUnit: TimeUnit;
   #model: StreamingKMeansModel | undefined;
@@ -289,6 +290,7 @@ export class StreamingKMeans {
   constructor(options: StreamingKMeansOptions = {}) {
     this.name = checkName(options.name ?? "StreamingKMeans", "StreamingKMeans");
     this.#k = checkPositiveInt(options.k ?? 2, "StreamingKMeans's k", "new StreamingKMeans({ k: 3 })");
+    this.#kGiven = options.k !== undefined;
     this.#timeUnit = checkTimeUnit(options.timeUnit ?? "batches");
     if (options.halfLife !== undefined && options.decayFactor !== undefined) {
       throw new TypeError("StreamingKMeans takes decayFactor or halfLife, not both: halfLife h sets decayFactor to 0.5^(1/h)");
@@ -314,6 +316,7 @@ export class StreamingKMeans {
   /** Sets the number of clusters (before the centers are set). */
   setK(k: number): this {
     this.#k = checkPositiveInt(k, "setK's k", "setK(3)");
+    this.#kGiven = true;
     return this;
   }
 
@@ -331,10 +334,13 @@ export class StreamingKMeans {
     return this;
   }
 
-  /** Sets the initial centers and their weights (one weight per center). */
+  /** Sets the initial centers and their weights (one weight per center); without a `k`, k is their number. */
   setInitialCenters(centers: ReadonlyArray<Vector>, weights: ReadonlyArray<number>): this {
     if (!Array.isArray(centers) || centers.length === 0) {
       throw new TypeError(`setInitialCenters needs an array of ${this.#k} centers, got ${describeValue(centers)}`);
+    }
+    if (this.#kGiven && centers.length !== this.#k) {
+      throw new RangeError(`setInitialCenters got ${centers.length} centers for k = ${this.#k}: give one center per cluster`);
     }
     const dense = centers.map((c) => {
       if (c === null || typeof c !== "object") throw new TypeError(`setInitialCenters' centers must be vectors, got ${describeValue(c)}`);
