@@ -3,6 +3,8 @@ import type { AnyWorkload } from "../harness.ts";
 import { typedDecode } from "./decode.ts";
 import { emptyBatches } from "./empty.ts";
 import { grep } from "./grep.ts";
+import { mlKMeans } from "./ml_kmeans.ts";
+import { mlRegression } from "./ml_regression.ts";
 import { runningCounts } from "./running.ts";
 import { socketIngest } from "./socket.ts";
 import { windowedWordCount, windowLength } from "./windowed.ts";
@@ -19,6 +21,8 @@ export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
   socketIngest,
   typedDecode,
   wordCountWithPage,
+  mlKMeans,
+  mlRegression,
 ];
 
 /**
