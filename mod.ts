@@ -80,6 +80,20 @@ export {
 } from "./lib/dstream/state.ts";
 export { type State, StateSpec } from "./lib/dstream/state_spec.ts";
 
+// checkpoints
+export { checkpoint, type CheckpointStreamOptions } from "./lib/dstream/checkpoint.ts";
+export { ioTsStateCodec, type StateCodec, type StateCodecOptions, v8StateCodec } from "./lib/checkpoint/state_codec.ts";
+export type { CheckpointContent, CheckpointStore, LatestCheckpoint, StoredCheckpoint, WriteOptions } from "./lib/checkpoint/store.ts";
+export { directoryCheckpointStore, type DirectoryCheckpointStoreOptions } from "./lib/checkpoint/directory_store.ts";
+export {
+  CheckpointCorruptError,
+  CheckpointMismatchError,
+  type Refusal,
+  StateDecodeError,
+  UnsupportedStateError,
+  WalCorruptError,
+} from "./lib/checkpoint/errors.ts";
+
 // typed records
 export { csvLines, type CsvOptions, decode, type DecodeOptions, jsonLines } from "./lib/dstream/decode.ts";
 export { DeadLetter, DecodeCounts, type Decoded } from "./lib/dstream/dead_letter.ts";
@@ -89,6 +103,8 @@ export { NumberFromString } from "./lib/dstream/codecs.ts";
 // contexts
 export { type LogLevel, type SparkConf, SparkContext } from "./lib/context/spark_context.ts";
 export {
+  type CheckpointOptions,
+  type RecoveryOptions,
   type StopOptions,
   StreamingContext,
   type StreamingContextOptions,

@@ -49,3 +49,6 @@ export { FileInputDStream, fixedLength } from "./lib/sources/file.ts";
 export { checkMaxRate, RateLimiter } from "./lib/sources/rate_limiter.ts";
 export { decodesToItself } from "./lib/dstream/_fast_path.ts";
 export { KeyMap, sameKey } from "./lib/rdd/_keys.ts";
+export type { Recoverable } from "./lib/checkpoint/recoverable.ts";
+export { ioTsStateCodec, type StateCodec, type StateCodecOptions, v8StateCodec } from "./lib/checkpoint/state_codec.ts";
+export { openWriteAheadLog, type LoggedBlock, type WriteAheadLog, type WriteAheadLogOptions } from "./lib/checkpoint/write_ahead_log.ts";

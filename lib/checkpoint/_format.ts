@@ -23,6 +23,14 @@ export interface EntryHeader extends NodeShape {
 export interface CheckpointHeader {
   readonly format: number;
   readonly batchTimeMs: number;
+  /** The time before the first batch of the run that wrote it (kept across recoveries). */
+  readonly zeroTimeMs?: number;
+  /**
+   * The batch whose state the checkpoint relies on: the checkpoint of that time holds it
+   * (this one, when equal to `batchTimeMs`); the batches after it are generated again at
+   * recovery. Absent: `batchTimeMs`.
+   */
+  readonly stateTimeMs?: number;
   readonly graph: Omit<GraphShape, "nodes">;
   /** Batch times generated but not completed, oldest first: regenerated at recovery. */
   readonly pendingBatchesMs: ReadonlyArray<number>;
@@ -57,7 +65,23 @@ export async function* encodeCheckpoint(
   yield* frame(new TextEncoder().encode(JSON.stringify(header)));
   for (const piece of pieces) {
     await nextTurn();
-    yield* frame(piece.codec.encode(piece.state, piece.name));
+    const { codec } = piece;
+    if (codec.encodePieces === undefined) {
+      yield* frame(codec.encode(piece.state, piece.name));
+      continue;
+    }
+    // Encoded slice by slice, a turn of the event loop between slices; framed once all are known.
+    const parts: Uint8Array[] = [];
+    let length = 0;
+    for (const part of codec.encodePieces(piece.state, piece.name)) {
+      parts.push(part);
+      length += part.length;
+      await nextTurn();
+    }
+    const header = new Uint8Array(4);
+    new DataView(header.buffer).setUint32(0, length);
+    yield header;
+    yield* parts;
   }
 }
 

@@ -11,7 +11,7 @@ import { Time } from "../time/duration.ts";
 import { crc32 } from "./_crc32.ts";
 import { isCode, stderrWarnings, syncDirectory } from "./_fs.ts";
 import { CheckpointCorruptError } from "./errors.ts";
-import type { CheckpointContent, CheckpointStore, LatestCheckpoint, StoredCheckpoint, WarningLogger } from "./store.ts";
+import type { CheckpointContent, CheckpointStore, LatestCheckpoint, StoredCheckpoint, WarningLogger, WriteOptions } from "./store.ts";
 
 /**
  * Spark's CheckpointWriter keeps the newest 10 checkpoint files and deletes older ones
@@ -36,6 +36,7 @@ export interface DirectoryCheckpointStoreOptions {
 }
 
 const PREFIX = "checkpoint-";
+const REMOVED = "it was removed while being read";
 const NAME = /^checkpoint-(\d+)$/;
 const TEMP = /^\.checkpoint-\d+\.tmp-/;
 const HEAD = new TextEncoder().encode("DSCKPT01");
@@ -96,7 +97,7 @@ class DirectoryCheckpointStore implements CheckpointStore {
     this.#logger = options.logger ?? stderrWarnings;
   }
 
-  write(time: Time, content: CheckpointContent): Promise<StoredCheckpoint> {
+  write(time: Time, content: CheckpointContent, options: WriteOptions = {}): Promise<StoredCheckpoint> {
     return this.#serially(async () => {
       await this.#mkdir();
       const stored = this.#stored(time.milliseconds);
@@ -127,7 +128,7 @@ class DirectoryCheckpointStore implements CheckpointStore {
       await handle.close();
       await rename(temp, stored.location);
       await syncDirectory(this.#directory);
-      await this.#pruneNow(this.#keep);
+      await this.#pruneNow(this.#keep, options.keepFrom?.milliseconds);
       return stored;
     });
   }
@@ -191,9 +192,25 @@ class DirectoryCheckpointStore implements CheckpointStore {
     return this.#serially(() => this.#pruneNow(keep));
   }
 
-  async #pruneNow(keep: number): Promise<ReadonlyArray<StoredCheckpoint>> {
+  async readAt<T>(time: Time, decode: (bytes: Uint8Array, checkpoint: StoredCheckpoint) => T): Promise<T | undefined> {
+    const checkpoint = this.#stored(time.milliseconds);
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.#readIntact(checkpoint);
+    } catch (error) {
+      if (error instanceof CheckpointCorruptError && error.reason === REMOVED) return undefined;
+      throw error;
+    }
+    try {
+      return decode(bytes, checkpoint);
+    } catch (error) {
+      throw new CheckpointCorruptError(checkpoint.location, `it does not decode (${describeError(error)})`);
+    }
+  }
+
+  async #pruneNow(keep: number, keepFromMs = Number.POSITIVE_INFINITY): Promise<ReadonlyArray<StoredCheckpoint>> {
     const all = await this.list();
-    const removed = all.slice(0, Math.max(0, all.length - keep));
+    const removed = all.slice(0, Math.max(0, all.length - keep)).filter((c) => c.time.milliseconds < keepFromMs);
     for (const checkpoint of removed) await rm(checkpoint.location, { force: true });
     // Temporary files left by a process that died mid-write (this store's writes are serial,
     // so none of its own is in flight here).
@@ -209,7 +226,7 @@ class DirectoryCheckpointStore implements CheckpointStore {
     try {
       file = await readFile(checkpoint.location);
     } catch (error) {
-      if (isCode(error, "ENOENT")) throw new CheckpointCorruptError(checkpoint.location, "it was removed while being read");
+      if (isCode(error, "ENOENT")) throw new CheckpointCorruptError(checkpoint.location, REMOVED);
       throw error;
     }
     const corrupt = (reason: string) => new CheckpointCorruptError(checkpoint.location, reason);

@@ -90,6 +90,8 @@ export class UnsupportedStateError extends Error {
   readonly node: string;
   /** Where in the state the value sits, e.g. `state.get("a").point`. */
   readonly path: string;
+  /** What the value is, e.g. `a function (f)`. */
+  readonly what: string;
 
   constructor(node: string, path: string, what: string) {
     super(
@@ -100,6 +102,7 @@ export class UnsupportedStateError extends Error {
     );
     this.node = node;
     this.path = path;
+    this.what = what;
   }
 }
 

@@ -57,6 +57,20 @@ export interface WarningLogger {
 }
 
 /**
+ * Options of one `CheckpointStore.write`.
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface WriteOptions {
+  /**
+   * Checkpoints at or after this time are still needed (a later one refers to the state
+   * they hold): pruning after this write keeps them, beyond the store's usual count.
+   */
+  readonly keepFrom?: Time;
+}
+
+/**
  * A place to keep checkpoints.
  *
  * @category model
@@ -68,7 +82,9 @@ export interface CheckpointStore {
    * Resolves once it is durable; until then (and if the process dies meanwhile) the
    * previous checkpoints stay as they were. Writes are applied in call order.
    */
-  write(time: Time, content: CheckpointContent): Promise<StoredCheckpoint>;
+  write(time: Time, content: CheckpointContent, options?: WriteOptions): Promise<StoredCheckpoint>;
+  /** The checkpoint of batch `time` if it is held, intact, and `decode` accepts it; undefined if it is not held. */
+  readAt<T>(time: Time, decode: (bytes: Uint8Array, checkpoint: StoredCheckpoint) => T): Promise<T | undefined>;
   /** Every checkpoint held, oldest first. */
   list(): Promise<ReadonlyArray<StoredCheckpoint>>;
   /**

@@ -18,6 +18,7 @@ import type { ReceiverInfo, StreamingListener } from "./listener.ts";
 import type { OutputOperation } from "./job_scheduler.ts";
 import type { StreamingContextState } from "./streaming_context.ts";
 import { RateController } from "./_rate_controller.ts";
+import type { Recoverable } from "../checkpoint/recoverable.ts";
 
 /** What the graph needs from the context that owns it. */
 export interface GraphHost {
@@ -33,6 +34,8 @@ export interface GraphHost {
   /** Registers a listener of the library's own (a rate controller), as `addStreamingListener` does. */
   addListener(listener: StreamingListener): void;
   backlog(): Backlog;
+  /** The checkpoint directory, once set. */
+  checkpointDirectory(): string | undefined;
 }
 
 export class ContextGraph implements StreamingGraph {
@@ -40,6 +43,8 @@ export class ContextGraph implements StreamingGraph {
   #nextStreamId = 0;
   readonly inputs: InputDStream<unknown>[] = [];
   readonly outputs: OutputOperation[] = [];
+  /** Every stateful node and input that takes part in checkpoints, in registration order. */
+  readonly recoverables: Recoverable<unknown>[] = [];
   readonly #namedStreams = new Map<string, DStreamNode<unknown>>();
 
   constructor(host: GraphHost) {
@@ -95,6 +100,19 @@ export class ContextGraph implements StreamingGraph {
       throw new Error(`Another stream of this context is already named ${JSON.stringify(name)}: give each stream its own name`);
     }
     this.#namedStreams.set(name, stream);
+  }
+
+  registerRecoverable(part: Recoverable<unknown>): void {
+    this.assertBuildable();
+    this.recoverables.push(part);
+  }
+
+  get checkpointing(): boolean {
+    return this.#host.checkpointDirectory() !== undefined;
+  }
+
+  get checkpointDirectory(): string | undefined {
+    return this.#host.checkpointDirectory();
   }
 
   registerInput(stream: InputDStream<unknown>): void {

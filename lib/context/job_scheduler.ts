@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { setImmediate } from "node:timers";
 import { type Clock, type DrivenByClock, isManualClock } from "../time/clock.ts";
 import { type Duration, Time } from "../time/duration.ts";
@@ -53,6 +54,12 @@ export class BatchError extends Error {
   }
 }
 
+/**
+ * The batch whose output code is running, across its awaits: a `stop()` made from there
+ * (even after an `await`) cannot wait for that batch, which waits for it.
+ */
+const runningBatch = new AsyncLocalStorage<GeneratedBatch>();
+
 /** Gives the event loop a turn (I/O, timers, signals) before going on. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -75,6 +82,27 @@ export interface SchedulerHost {
   readonly listening: boolean;
   post(event: (listener: StreamingListener) => void): void;
   reportError(error: Error): void;
+  /**
+   * After a batch's outputs ran (and before the next batch runs): checkpoint and commit.
+   * `pendingTimes`: the batches generated after it, not run yet.
+   */
+  readonly afterBatch?: ((time: Time, pendingTimes: ReadonlyArray<number>) => void) | undefined;
+  /** True while a checkpoint is still being written: the context is not idle yet. */
+  readonly checkpointBusy?: boolean;
+  /** Resolves once the checkpoints asked for so far are written. */
+  checkpointsDrained?(): Promise<void>;
+}
+
+/** Where a recovered context resumes: from the batch after the checkpointed state. */
+export interface Resume {
+  /** The batch whose state was restored: generation goes on from the next one. */
+  readonly stateTime: Time;
+  /**
+   * The last batch whose outputs completed before the crash: batches up to it are
+   * generated again (the same content) to bring the state forward, without running
+   * their outputs a second time.
+   */
+  readonly completedTime: Time;
 }
 
 export class JobScheduler implements DrivenByClock {
@@ -96,6 +124,8 @@ export class JobScheduler implements DrivenByClock {
   #dropQueued = false;
   /** Records the inputs gave batches so far: a graceful stop waits while this grows. */
   #allocatedRecords = 0;
+  /** After a recovery: batches up to this time already ran their outputs before the crash. */
+  #replayThroughMs = Number.NEGATIVE_INFINITY;
   readonly #betweenBatches: () => Promise<void>;
 
   constructor(host: SchedulerHost, nodes: ReadonlyArray<DStreamNode<unknown>>) {
@@ -120,9 +150,15 @@ export class JobScheduler implements DrivenByClock {
     return this.#queue.length + (this.#running === undefined ? 0 : 1);
   }
 
-  /** Starts generating batches at `zeroTime + batch`, `zeroTime + 2·batch`, … */
-  start(zeroTime: Time): void {
-    this.#nextTime = zeroTime.milliseconds + this.#host.batchDuration.milliseconds;
+  /**
+   * Starts generating batches at `zeroTime + batch`, `zeroTime + 2·batch`, … or, after a
+   * recovery, from the batch after the restored state (batches already due are generated
+   * at once, each at its own time).
+   */
+  start(zeroTime: Time, resume?: Resume): void {
+    const from = resume === undefined ? zeroTime : resume.stateTime;
+    this.#replayThroughMs = resume?.completedTime.milliseconds ?? Number.NEGATIVE_INFINITY;
+    this.#nextTime = from.milliseconds + this.#host.batchDuration.milliseconds;
     this.#timerRunning = true;
     void this.#runTimer();
   }
@@ -167,12 +203,18 @@ export class JobScheduler implements DrivenByClock {
         const rdd = output.stream.getOrCompute(time);
         if (rdd !== undefined) jobs.push({ output, rdd });
       }
+      const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, streamIdToInputInfo, submissionTime: time.milliseconds };
       if (jobs.length === 0) {
         host.logger.info(`No jobs added for time ${time}`);
-        this.#clear(time);
+        if (host.afterBatch === undefined) {
+          this.#clear(time);
+          return;
+        }
+        // Still checkpointed, in batch order: the inputs' positions moved on.
+        this.#queue.push(batch);
+        this.#processing ??= this.#processQueue();
         return;
       }
-      const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, streamIdToInputInfo, submissionTime: time.milliseconds };
       this.#queue.push(batch);
       if (host.listening) host.post((l) => l.onBatchSubmitted?.({ batchInfo: this.#info(batch) }));
       this.#processing ??= this.#processQueue();
@@ -202,27 +244,41 @@ export class JobScheduler implements DrivenByClock {
     }
   }
 
-  /** Runs an output's code, noting while its synchronous part runs (see {@link calledFromBatch}). */
-  #runOutput(output: OutputOperation, rdd: RDD<unknown>, time: Time): void | Promise<void> {
+  /** Runs an output's code in the running batch's scope (see {@link calledFromBatch}). */
+  #runOutput(batch: GeneratedBatch, output: OutputOperation, rdd: RDD<unknown>, time: Time): void | Promise<void> {
     this.#inOutputCode = true;
     try {
-      return output.run(rdd, time);
+      return runningBatch.run(batch, output.run, rdd, time);
     } finally {
       this.#inOutputCode = false;
     }
   }
 
   /**
-   * True when called from an output's code, before its first `await`: a `stop()` made
-   * there cannot wait for the batch that is running it.
+   * True when called from the code of an output of the batch running now, before or
+   * after an `await`: a `stop()` made there cannot wait for the batch that is running it.
    */
   get calledFromBatch(): boolean {
-    return this.#inOutputCode;
+    if (this.#inOutputCode) return true;
+    const batch = runningBatch.getStore();
+    return batch !== undefined && batch === this.#running;
   }
 
   async #runBatch(batch: GeneratedBatch): Promise<void> {
     const host = this.#host;
     const { time } = batch;
+    if (batch.jobs.length === 0) {
+      host.afterBatch?.(time, this.#queue.map((b) => b.time.milliseconds));
+      this.#clear(time);
+      return;
+    }
+    if (time.milliseconds <= this.#replayThroughMs) {
+      // Recovered: its outputs completed before the crash; generating it brought the state forward.
+      host.logger.info(`Batch ${time} ran before the recovery: its state is recomputed, its outputs are not run again`);
+      host.afterBatch?.(time, this.#queue.map((b) => b.time.milliseconds));
+      this.#clear(time);
+      return;
+    }
     // Listener reports cost allocations per batch: skip them when nobody listens.
     const listening = host.listening;
     const processingStartTime = listening ? host.clock.now() : 0;
@@ -236,7 +292,7 @@ export class JobScheduler implements DrivenByClock {
       }
       let failureReason: string | undefined;
       try {
-        await this.#runOutput(output, rdd, time);
+        await this.#runOutput(batch, output, rdd, time);
       } catch (error) {
         failureReason = reasonOf(error);
         host.reportError(
@@ -255,6 +311,7 @@ export class JobScheduler implements DrivenByClock {
       const info = this.#info(batch, { processingStartTime, processingEndTime: host.clock.now(), operations });
       host.post((l) => l.onBatchCompleted?.({ batchInfo: info }));
     }
+    host.afterBatch?.(time, this.#queue.map((b) => b.time.milliseconds));
     this.#clear(time);
   }
 
@@ -286,18 +343,30 @@ export class JobScheduler implements DrivenByClock {
     return new Promise((resolve) => this.#waiters.add(resolve));
   }
 
-  /** True while a batch is queued or running. */
+  /** True while a batch is queued or running, or its checkpoint is being written. */
   get busy(): boolean {
-    return this.#processing !== undefined || this.#queue.length > 0;
+    return this.#processing !== undefined || this.#queue.length > 0 || this.#host.checkpointBusy === true;
   }
 
   async caughtUp(now: number): Promise<void> {
-    while ((this.#timerRunning && this.#nextTime <= now) || this.busy) await this.#nextChange();
+    for (;;) {
+      while ((this.#timerRunning && this.#nextTime <= now) || this.#batchesBusy) await this.#nextChange();
+      if (this.#host.checkpointBusy !== true) return;
+      await this.#host.checkpointsDrained?.();
+    }
   }
 
-  /** Resolves once no batch is generated, queued or running any more (after `stop`). */
+  get #batchesBusy(): boolean {
+    return this.#processing !== undefined || this.#queue.length > 0;
+  }
+
+  /** Resolves once no batch is generated, queued or running any more, and its checkpoint is written (after `stop`). */
   async ended(): Promise<void> {
-    while (this.#timerRunning || this.busy) await this.#nextChange();
+    for (;;) {
+      while (this.#timerRunning || this.#batchesBusy) await this.#nextChange();
+      if (this.#host.checkpointBusy !== true) return;
+      await this.#host.checkpointsDrained?.();
+    }
   }
 
   async #inputsHoldRecords(): Promise<boolean> {
@@ -369,7 +438,7 @@ export class JobScheduler implements DrivenByClock {
     patience.abort();
     if (late && this.#running === running) {
       this.#host.logger.warn(
-        `stop() is waiting for the batch at time ${running.time}, still running after ${waited} ms. If that batch awaits this stop() (after an await in its output), it never ends: call ssc.stop() there without awaiting it, or before the output's first await`,
+        `stop() is waiting for the batch at time ${running.time}, still running after ${waited} ms. If that batch waits for this stop() (through a promise made outside its outputs), it never ends: call ssc.stop() without awaiting it there`,
       );
     }
     return ended;

@@ -24,6 +24,14 @@ import { prepareGraph } from "./_graph_preparation.ts";
 import { Termination, timeoutMilliseconds } from "./_termination.ts";
 import { describeValue } from "../_describe.ts";
 import { createListenerBus, type ListenerBus } from "./_listener_bus.ts";
+import type { DStreamNode } from "../dstream/_node.ts";
+import type { CheckpointStore } from "../checkpoint/store.ts";
+import type { Recoverable } from "../checkpoint/recoverable.ts";
+import { fileURLToPath } from "node:url";
+import { directoryCheckpointStore } from "../checkpoint/directory_store.ts";
+import type { CompatibilityOptions, WindowShape } from "../checkpoint/_compatibility.ts";
+import { Checkpointer, defaultStateIntervalMs } from "./_checkpointer.ts";
+import { type FoundCheckpoint, findCheckpoint, restoreParts } from "./_recovery.ts";
 
 /**
  * The states of a StreamingContext, as Spark names them.
@@ -104,6 +112,35 @@ export interface StopOptions {
   readonly stopGracefully?: boolean;
 }
 
+/**
+ * Options of {@link StreamingContext.checkpoint}.
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface CheckpointOptions {
+  /** Where checkpoints go instead of the directory (another `CheckpointStore`). */
+  readonly store?: CheckpointStore;
+}
+
+/**
+ * Options of {@link StreamingContext.getOrCreate}: how a checkpoint written by older code
+ * is taken over by today's.
+ *
+ * @category model
+ * @since 0.3.0
+ */
+export interface RecoveryOptions {
+  /** Recorded state to drop, by stream name: the stream (if still there) starts empty. */
+  readonly discardState?: ReadonlyArray<string>;
+  /** Maps a recorded batch time onto today's batch interval; allows a changed interval. */
+  readonly migrateBatchTime?: (recordedMs: number) => number;
+  /** Windows (by stream name) whose changed length or slide is accepted. */
+  readonly migrateWindows?: ReadonlyArray<string>;
+  /** Where the checkpoints are, when not in `directory` (another `CheckpointStore`). */
+  readonly store?: CheckpointStore;
+}
+
 /** The context that is started and whose stop was not called yet. */
 let activeContext: StreamingContext | undefined;
 
@@ -134,6 +171,17 @@ const checkBatchDuration = (batchDuration: unknown): Duration => {
     throw new RangeError(`StreamingContext's batchDuration must be positive, got ${batchDuration}: use e.g. Seconds(1)`);
   }
   return batchDuration;
+};
+
+const checkpointPath = (directory: unknown, operation: string): string => {
+  if (directory instanceof URL) {
+    if (directory.protocol !== "file:") throw new TypeError(`${operation}'s directory must be a local path or a file: URL, got ${directory.href}`);
+    return fileURLToPath(directory);
+  }
+  if (typeof directory !== "string" || directory.length === 0) {
+    throw new TypeError(`${operation} needs a checkpoint directory (a path), got ${describeValue(directory)}: e.g. ssc.checkpoint("checkpoints")`);
+  }
+  return directory;
 };
 
 /** The graph port of each context: what streams and connectors build on. */
@@ -180,6 +228,11 @@ export class StreamingContext {
 
   #state: StreamingContextState = "INITIALIZED";
   #rememberDuration: Duration | undefined;
+  #checkpointDirectory: string | undefined;
+  #checkpointStore: CheckpointStore | undefined;
+  #checkpointer: Checkpointer | undefined;
+  /** Set by `getOrCreate` when it restored this context from a checkpoint. */
+  #recovered: FoundCheckpoint | undefined;
   #startedAt: Date | undefined;
   #scheduler: JobScheduler | undefined;
   #stopping: Promise<void> | undefined;
@@ -217,6 +270,7 @@ export class StreamingContext {
       addMetrics: (name, time, counts) => this.#scheduler?.addMetrics(name, time, counts),
       addListener: (listener) => this.addStreamingListener(listener),
       backlog: () => this.#scheduler?.backlog() ?? { ...NOTHING_PENDING, maxPendingBatches: this.#maxPendingBatches },
+      checkpointDirectory: () => this.#checkpointDirectory,
     });
     graphs.set(this, this.#graph);
   }
@@ -230,12 +284,67 @@ export class StreamingContext {
     return activeContext;
   }
 
-  /** The active context, or a new one made by `create` (not started). */
-  static getActiveOrCreate(create: () => StreamingContext): StreamingContext {
-    if (typeof create !== "function") {
+  /**
+   * The active context, or a new one made by `create` (not started). With a checkpoint
+   * directory first: the active context, or `getOrCreate(directory, create)`.
+   */
+  static getActiveOrCreate(create: () => StreamingContext): StreamingContext;
+  static getActiveOrCreate(directory: string | URL, create: () => StreamingContext, options?: RecoveryOptions): Promise<StreamingContext>;
+  static getActiveOrCreate(
+    first: string | URL | (() => StreamingContext),
+    create?: () => StreamingContext,
+    options?: RecoveryOptions,
+  ): StreamingContext | Promise<StreamingContext> {
+    if (typeof first === "string" || first instanceof URL) {
+      return activeContext !== undefined ? Promise.resolve(activeContext) : StreamingContext.getOrCreate(first, create!, options);
+    }
+    if (typeof first !== "function") {
       throw new TypeError("getActiveOrCreate needs a function that creates a StreamingContext");
     }
-    return activeContext ?? create();
+    return activeContext ?? first();
+  }
+
+  /**
+   * Spark's `StreamingContext.getOrCreate`: when `directory` holds a checkpoint, rebuilds
+   * the pipeline with `create` (today's code, so it may have changed), restores every
+   * stateful stream's state and every input's position by name, and resumes after the
+   * checkpointed batch: the batches generated but not completed before the crash are
+   * generated again with the same content. Otherwise returns `create()` as it is, with
+   * its checkpoint directory set to `directory` if it had none. Not started: call
+   * `start()`. Rejects with a `CheckpointMismatchError` when today's code cannot take the
+   * checkpoint over (it names each problem and the ways out: `named(...)`, a migration,
+   * or `discardState`).
+   */
+  static async getOrCreate(directory: string | URL, create: () => StreamingContext, options: RecoveryOptions = {}): Promise<StreamingContext> {
+    if (typeof create !== "function") {
+      throw new TypeError(`getOrCreate needs a function that creates a StreamingContext, got ${describeValue(create)}`);
+    }
+    const path = checkpointPath(directory, "getOrCreate");
+    // Today's code builds the graph either way: recovery restores into it by name.
+    const ssc = create();
+    if (!(ssc instanceof StreamingContext)) {
+      throw new TypeError(`getOrCreate's function must return a StreamingContext, got ${describeValue(ssc)}`);
+    }
+    if (options.store !== undefined) ssc.checkpoint(path, { store: options.store });
+    else if (ssc.#checkpointDirectory !== path) ssc.checkpoint(path);
+    const found = await findCheckpoint(ssc.#checkpointStore!);
+    if (found === undefined) return ssc;
+    const queue = ssc.#graph.inputs.find((input) => input instanceof QueueInputDStream);
+    if (queue !== undefined) {
+      throw new Error(
+        `Cannot recover from the checkpoint in ${path}: the pipeline reads a queueStream (${queue.name}), whose batches live only in memory and cannot be recovered. Use a file, socket or broker stream, or start from an empty checkpoint directory`,
+      );
+    }
+    const compatibility: CompatibilityOptions = {
+      ...(options.discardState === undefined ? {} : { discardState: options.discardState }),
+      ...(options.migrateBatchTime === undefined ? {} : { migrateBatchTime: options.migrateBatchTime }),
+      ...(options.migrateWindows === undefined ? {} : { migrateWindows: options.migrateWindows }),
+    };
+    const parts = ssc.#checkedParts();
+    await restoreParts(found, { batchIntervalMs: ssc.batchDuration.milliseconds, windows: ssc.#windows(), parts }, compatibility, ssc.#logger);
+    ssc.#recovered = found;
+    ssc.#logger.info(`Recovered from checkpoint ${found.location}: resuming after batch ${found.stateTime}`);
+    return ssc;
   }
 
   get #logger(): Logger {
@@ -339,6 +448,70 @@ export class StreamingContext {
     return this.#state;
   }
 
+  /**
+   * Spark's `ssc.checkpoint(directory)`: after every batch, the context writes a checkpoint
+   * there (every input's position each batch; the state of every stateful stream every 10 s,
+   * or as set with `checkpoint(interval)`), and receivers log what they receive first
+   * (a write-ahead log), so `StreamingContext.getOrCreate(directory, create)` can resume
+   * after a crash. Set before `start()`.
+   */
+  checkpoint(directory: string | URL, options: CheckpointOptions = {}): void {
+    const path = checkpointPath(directory, "checkpoint");
+    this.#graph.assertBuildable();
+    this.#checkpointDirectory = path;
+    this.#checkpointStore = options.store ?? directoryCheckpointStore(path, { logger: this.#logger });
+  }
+
+  /** Every part of the graph a checkpoint keeps, each with a unique name; throws for a name two share. */
+  #checkedParts(): ReadonlyArray<Recoverable<unknown>> {
+    const parts = this.#graph.recoverables;
+    const seen = new Map<string, string>();
+    for (const part of parts) {
+      const name = part.name;
+      const other = seen.get(name);
+      if (other !== undefined) {
+        throw new Error(
+          `Two streams would be checkpointed under the same name ${JSON.stringify(name)} (a ${other} and a ${part.kind}): give each its own name with named("…") so that recovery finds its state`,
+        );
+      }
+      seen.set(name, part.kind);
+    }
+    return parts;
+  }
+
+  /** The windows of the graph, as a checkpoint records them. */
+  #windows(): ReadonlyArray<WindowShape> {
+    const windows: WindowShape[] = [];
+    const seen = new Set<DStreamNode<unknown>>();
+    const visit = (node: DStreamNode<unknown>): void => {
+      if (seen.has(node)) return;
+      seen.add(node);
+      const length = (node as { readonly windowDuration?: unknown }).windowDuration;
+      if (length instanceof Duration) windows.push({ name: node.checkpointName, lengthMs: length.milliseconds, slideMs: node.slideDuration.milliseconds });
+      for (const parent of node.parents) visit(parent);
+    };
+    for (const output of this.#graph.outputs) visit(output.stream);
+    return windows;
+  }
+
+  /** How often state is checkpointed: the shortest interval its stateful streams ask for. */
+  #stateIntervalMs(): number {
+    const batch = this.batchDuration.milliseconds;
+    let interval: number | undefined;
+    const seen = new Set<DStreamNode<unknown>>();
+    const visit = (node: DStreamNode<unknown>): void => {
+      if (seen.has(node)) return;
+      seen.add(node);
+      if (node.keepsState) {
+        const wanted = node.checkpointDuration?.milliseconds ?? defaultStateIntervalMs(node.slideDuration.milliseconds);
+        interval = Math.min(interval ?? wanted, wanted);
+      }
+      for (const parent of node.parents) visit(parent);
+    };
+    for (const output of this.#graph.outputs) visit(output.stream);
+    return interval === undefined ? batch : batch * Math.max(1, Math.round(interval / batch));
+  }
+
   /** Keeps every stream's RDDs for at least `duration` (for `slice` and inspection). */
   remember(duration: Duration): void {
     if (!(duration instanceof Duration) || duration.milliseconds <= 0) {
@@ -388,8 +561,31 @@ export class StreamingContext {
       }
       const now = this.clock.now();
       const batch = this.batchDuration.milliseconds;
-      const zeroTime = new Time(Math.floor(now / batch) * batch);
+      const recovered = this.#recovered;
+      const zeroTime = recovered?.zeroTime ?? new Time(Math.floor(now / batch) * batch);
       const nodes = prepareGraph(graph.outputs, graph.inputs, zeroTime, this.#rememberDuration);
+      const store = this.#checkpointStore;
+      if (store !== undefined) {
+        const queue = graph.inputs.find((input) => input instanceof QueueInputDStream);
+        if (queue !== undefined) {
+          throw new Error(
+            `queueStream (${queue.name}) does not support checkpointing: its batches live only in memory and cannot be recovered. Don't use queueStream when ssc.checkpoint(directory) is set: use a file, socket or broker stream`,
+          );
+        }
+      }
+      const parts = store === undefined ? graph.recoverables : this.#checkedParts();
+      const checkpointer = store === undefined && !parts.some((part) => part.commit !== undefined) ? undefined : new Checkpointer({
+        store,
+        parts,
+        zeroTime,
+        batchIntervalMs: batch,
+        stateIntervalMs: this.#stateIntervalMs(),
+        windows: store === undefined ? [] : this.#windows(),
+        stateTime: recovered?.stateTime ?? zeroTime,
+        logger: this.#logger,
+        reportError: (error) => this.#reportError(error),
+      });
+      this.#checkpointer = checkpointer;
       const listeners = this.#listeners;
       const scheduler = new JobScheduler({
         clock: this.clock,
@@ -403,11 +599,16 @@ export class StreamingContext {
         },
         post: (event) => this.#post(event),
         reportError: (error) => this.#reportError(error),
+        afterBatch: checkpointer === undefined ? undefined : (time: Time, pending: ReadonlyArray<number>) => checkpointer.afterBatch(time, pending),
+        get checkpointBusy() {
+          return checkpointer?.busy ?? false;
+        },
+        checkpointsDrained: () => checkpointer?.drained() ?? Promise.resolve(),
       }, nodes);
       this.#scheduler = scheduler;
       if (isManualClock(this.clock)) this.#releaseClock = this.clock.drive(scheduler);
       for (const input of graph.inputs) input.start();
-      scheduler.start(zeroTime);
+      scheduler.start(zeroTime, recovered === undefined ? undefined : { stateTime: recovered.stateTime, completedTime: recovered.batchTime });
     } catch (error) {
       this.#state = "STOPPED";
       this.#shutDown(false, false).catch(() => {});
@@ -423,10 +624,10 @@ export class StreamingContext {
   /**
    * Stops the context: no more batches. Callable many times. The state is STOPPED as
    * soon as this returns, and another context may start; the promise resolves once every
-   * input and batch has ended. Called from an output (before its first `await`), it
-   * resolves once everything but the batch running the call has ended, so
-   * `await ssc.stop()` there does not wait for itself; `awaitTermination()` also waits
-   * for that batch. After an `await` inside the output, call it without awaiting it.
+   * input and batch has ended. Called from an output's code (before or after an
+   * `await` in it), it resolves once everything but the batch running the call has
+   * ended, so `await ssc.stop()` there does not wait for itself; `awaitTermination()`
+   * also waits for that batch.
    */
   stop(options: StopOptions = {}): Promise<void> {
     const { stopSparkContext = true, stopGracefully = false } = options;

@@ -9,6 +9,7 @@ import type { Duration, Time } from "../time/duration.ts";
 import type { RDD } from "../rdd/rdd.ts";
 import type { DStreamNode } from "./_node.ts";
 import type { InputDStream } from "./_input.ts";
+import type { Recoverable } from "../checkpoint/recoverable.ts";
 
 /**
  * Something a receiver or a source tells the context: printed as a warning and
@@ -113,4 +114,15 @@ export interface StreamingGraph {
   rateControl?(stream: InputDStream<unknown>, settings?: RateSettings): RateControl | undefined;
   /** How far the job is behind now (nothing pending before `start()`). */
   backlog(): Backlog;
+  /**
+   * Registers a stateful node or an input with the checkpoints (see `Recoverable`): it is
+   * snapshotted after every batch once `ssc.checkpoint(directory)` is set, restored at
+   * recovery, and told when its positions may be committed upstream (after each batch's
+   * outputs when no checkpoint directory is set). Call it while building, before `start()`.
+   */
+  registerRecoverable(part: Recoverable<unknown>): void;
+  /** True once `ssc.checkpoint(directory)` was called (a source may then log what it receives). */
+  readonly checkpointing: boolean;
+  /** The directory given to `ssc.checkpoint`, if any: receivers keep their write-ahead logs under it. */
+  readonly checkpointDirectory: string | undefined;
 }

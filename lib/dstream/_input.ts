@@ -38,6 +38,11 @@ export abstract class InputDStream<A> extends DStreamNode<A> {
     context.registerInput(this as InputDStream<unknown>);
   }
 
+  /** What the input reads from, part of its checkpoint name (`kind(identity)`); override it to name the source. */
+  override get sourceIdentity(): string {
+    return "";
+  }
+
   /** Starts receiving (connecting, watching…); must not block. */
   start(): void {}
 

@@ -16,6 +16,7 @@ import { isOption, pairsOf, reportUnobserved } from "./_state_common.ts";
 import { type StateEntry, StateImpl } from "./_state_impl.ts";
 import type { StateSpec } from "./state_spec.ts";
 import type { MapWithStateDStream, StateData } from "./state.ts";
+import { registerNodeState } from "./_node_state.ts";
 
 const EMPTY: ReadonlyArray<never> = [];
 
@@ -53,6 +54,30 @@ export class MapWithStateNode<K, V, S, E> extends DStreamNode<E> implements MapW
     this.#parent = parent;
     this.#spec = spec;
     this.#numPartitions = spec.getNumPartitions() ?? parent.context.defaultParallelism;
+    registerNodeState<ReadonlyArray<readonly [K, S, number]>>(this as DStreamNode<unknown>, {
+      snapshot: (time) => {
+        const step = this.#steps.find(time);
+        if (step?.status === "pending") {
+          try {
+            this.#steps.force(step);
+          } catch {
+            // A failed step left the state as it was; its error is reported when the batch is cleared.
+          }
+        }
+        // The map changes in place with the next batch: copy it (in update order, which timeouts rely on).
+        return this.#state.entries().map(([k, entry]) => [k, entry.state, entry.updated] as const);
+      },
+      restore: (entries, stateTime) => {
+        for (const [k] of this.#state.entries()) this.#state.delete(k);
+        for (const [k, state, updated] of entries) this.#state.set(k, { state, updated });
+        this.#stateTime = stateTime.milliseconds;
+        this.#initialPending = false;
+      },
+    });
+  }
+
+  override get keepsState(): boolean {
+    return true;
   }
 
   protected override compute(time: Time): RDD<E> | undefined {

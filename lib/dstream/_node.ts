@@ -11,6 +11,7 @@ import { Time } from "../time/duration.ts";
 import type { RDD } from "../rdd/rdd.ts";
 import { describeValue } from "../_describe.ts";
 import type { StreamingGraph } from "./_graph.ts";
+import type { StateCodec } from "../checkpoint/state_codec.ts";
 import { type DStream, DStreamTypeId, type DStreamVariance } from "./dstream.ts";
 import { type Pipeable, pipeArguments } from "./pipeable.ts";
 
@@ -38,6 +39,8 @@ export abstract class DStreamNode<A> implements DStream<A> {
   #rememberDuration: Duration | undefined;
   #cacheRDDs = false;
   #userName: string | undefined;
+  #checkpointDuration: Duration | undefined;
+  #stateCodec: StateCodec<unknown> | undefined;
   readonly #generated = new Map<number, RDD<A>>();
 
   constructor(context: StreamingGraph, kind: string, parents: ReadonlyArray<DStreamNode<unknown>>, slideDuration: Duration) {
@@ -59,6 +62,52 @@ export abstract class DStreamNode<A> implements DStream<A> {
   /** A stable name: the one given with `named`, else kind and creation order, e.g. `"map-3"`. */
   get name(): string {
     return this.#userName ?? `${this.kind}-${this.id}`;
+  }
+
+  /**
+   * The name checkpoints know this stream by: the one given with `named`, else derived
+   * from the pipeline's structure (its kind and the nearest inputs, stateful or named
+   * streams above it: stateless steps such as `map` or `filter` do not count), so adding
+   * a `filter` upstream keeps it, e.g. `"updateStateByKey(socketTextStream(localhost:9999))"`.
+   */
+  get checkpointName(): string {
+    if (this.#userName !== undefined) return this.#userName;
+    const identity = this.sourceIdentity;
+    if (identity !== undefined) return `${this.kind}(${identity})`;
+    return `${this.kind}(${anchorsAbove(this).join(",")})`;
+  }
+
+  /** For an input: what it reads from (`"localhost:9999"`, a directory), part of its checkpoint name. */
+  get sourceIdentity(): string | undefined {
+    return undefined;
+  }
+
+  /** True for a node whose name checkpoints use: an input, a stateful node, a named stream. */
+  get isNameAnchor(): boolean {
+    return this.#userName !== undefined || this.sourceIdentity !== undefined || this.keepsState;
+  }
+
+  /** True for a node whose state a checkpoint keeps (updateStateByKey, windows, …). */
+  get keepsState(): boolean {
+    return false;
+  }
+
+  /** How often checkpoints keep this node's state (`checkpoint(interval)`); undefined: the default. */
+  get checkpointDuration(): Duration | undefined {
+    return this.#checkpointDuration;
+  }
+
+  /** The codec checkpoints encode this node's state with (`checkpoint(interval, { codec })`); undefined: `node:v8`. */
+  get stateCodec(): StateCodec<unknown> | undefined {
+    return this.#stateCodec;
+  }
+
+  /** Sets how often checkpoints keep this node's state, and how (see the `checkpoint` combinator). */
+  setCheckpointDuration(interval: Duration | undefined, codec?: StateCodec<unknown>): this {
+    this.context.assertBuildable();
+    if (interval !== undefined) this.#checkpointDuration = interval;
+    if (codec !== undefined) this.#stateCodec = codec;
+    return this;
   }
 
   /** True once the stream was given a name with `named`. */
@@ -130,6 +179,14 @@ export abstract class DStreamNode<A> implements DStream<A> {
     return rdd;
   }
 
+  /**
+   * Puts back the RDD this node had at `time` (recovery: a window's earlier batches, from
+   * the checkpoint), as if computed then.
+   */
+  seedRDD(time: Time, rdd: RDD<A>): void {
+    this.#generated.set(time.milliseconds, rdd);
+  }
+
   /** The RDDs this node generated and still remembers, oldest first. */
   rememberedRDDs(): ReadonlyArray<readonly [Time, RDD<A>]> {
     return [...this.#generated].sort((a, b) => a[0] - b[0]).map(([t, rdd]) => [new Time(t), rdd] as const);
@@ -175,6 +232,17 @@ export abstract class DStreamNode<A> implements DStream<A> {
     }
   }
 }
+
+/** The nearest inputs, stateful or named nodes above `node` (through stateless ones), by name. */
+const anchorsAbove = (node: DStreamNode<unknown>): string[] => {
+  const names: string[] = [];
+  const visit = (parent: DStreamNode<unknown>): void => {
+    if (parent.isNameAnchor) names.push(parent.checkpointName);
+    else for (const grandparent of parent.parents) visit(grandparent);
+  };
+  for (const parent of node.parents) visit(parent);
+  return names;
+};
 
 // The brand and `.pipe(...)` (its 21 overloads), once on the prototype of every node.
 export interface DStreamNode<A> extends Pipeable {

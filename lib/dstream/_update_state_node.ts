@@ -14,6 +14,7 @@ import { DStreamNode } from "./_node.ts";
 import { lazyRDD, StepQueue } from "./_state_steps.ts";
 import { type Initial, isOption, pairsOf, reportUnobserved } from "./_state_common.ts";
 import type { StateData, StatefulDStream, UpdateFunction } from "./state.ts";
+import { registerNodeState } from "./_node_state.ts";
 
 const EMPTY: ReadonlyArray<never> = [];
 
@@ -58,6 +59,8 @@ export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implemen
    */
   #pending: Array<V[] | undefined> = [];
   #stateTime: number | undefined;
+  /** True once restored from a checkpoint: the state exists before any batch of this run. */
+  #restored = false;
 
   constructor(parent: DStreamNode<readonly [K, V]>, update: UpdateFunction<K, V, S>, numPartitions: number, initial: Initial<K, S> | undefined) {
     super(parent.context, "updateStateByKey", [parent as DStreamNode<unknown>], parent.slideDuration);
@@ -65,13 +68,39 @@ export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implemen
     this.#update = update;
     this.#numPartitions = numPartitions;
     this.#initial = initial;
+    registerNodeState<ReadonlyArray<readonly [K, S]>>(this as DStreamNode<unknown>, {
+      snapshot: (time) => {
+        const step = this.#steps.find(time);
+        if (step?.status === "pending") {
+          try {
+            this.#steps.force(step);
+          } catch {
+            // A failed step left the state as it was; its error is reported when the batch is cleared.
+          }
+        }
+        // Each step replaces the pairs array and never changes it afterwards.
+        return this.#table.pairs;
+      },
+      restore: (pairs, stateTime) => {
+        const index = new KeyMap<K, number>();
+        for (let i = 0; i < pairs.length; i++) index.set(pairs[i]![0], i);
+        this.#table = { index, pairs };
+        this.#stateTime = stateTime.milliseconds;
+        this.#initial = undefined;
+        this.#restored = true;
+      },
+    });
+  }
+
+  override get keepsState(): boolean {
+    return true;
   }
 
   protected override compute(time: Time): RDD<readonly [K, S]> | undefined {
     if (time.milliseconds <= this.#steps.lastTime) return undefined; // a past batch: its state is gone
     const parentRDD = this.#parent.getOrCompute(time);
     // Spark: the first batch without a parent RDD has no state RDD either.
-    if (parentRDD === undefined && this.#steps.lastTime === Number.NEGATIVE_INFINITY) return undefined;
+    if (parentRDD === undefined && this.#steps.lastTime === Number.NEGATIVE_INFINITY && !this.#restored) return undefined;
     const step = this.#steps.add(time, () => this.#step(parentRDD, time));
     return lazyRDD(this.#numPartitions, () => this.#steps.force(step));
   }

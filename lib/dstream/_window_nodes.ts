@@ -11,6 +11,32 @@ import { KeyMap } from "../rdd/_keys.ts";
 import { Duration, Time } from "../time/duration.ts";
 import { DStreamNode, TransformedDStream } from "./_node.ts";
 import { labelled } from "./_checks.ts";
+import { registerNodeState } from "./_node_state.ts";
+
+/** A parent's batches a window still reads, as a checkpoint keeps them: time and partitions. */
+type KeptBatches<A> = ReadonlyArray<readonly [number, ReadonlyArray<ReadonlyArray<A>>]>;
+
+/**
+ * The parent's batches in `(stateTime − window, stateTime]`, records copied out: the next
+ * windows read them (computed now if no window read them yet, e.g. between two slides).
+ */
+const keptBatches = <A>(parent: DStreamNode<A>, window: Duration, stateTime: Time): KeptBatches<A> => {
+  const to = stateTime.milliseconds;
+  const from = to - window.milliseconds + parent.slideDuration.milliseconds;
+  const out: Array<readonly [number, ReadonlyArray<ReadonlyArray<A>>]> = [];
+  const zero = parent.zeroTime?.milliseconds ?? 0;
+  const step = parent.slideDuration.milliseconds;
+  for (let t = Math.max(from, zero + step); t <= to; t += step) {
+    const rdd = parent.getOrCompute(new Time(t));
+    if (rdd !== undefined) out.push([t, rdd.collectPartitions()]);
+  }
+  return out;
+};
+
+/** Puts a window's parent batches back (recovery), as if computed before the crash. */
+const seedBatches = <A>(parent: DStreamNode<A>, batches: KeptBatches<A>): void => {
+  for (const [t, partitions] of batches) parent.seedRDD(new Time(t), RDD.fromPartitions(partitions));
+};
 
 /** A window's length and slide. */
 export interface WindowSpec {
@@ -39,6 +65,15 @@ export class WindowedDStream<A> extends DStreamNode<A> {
     super(parent.context, kind, [parent as DStreamNode<unknown>], spec.slide);
     this.#parent = parent;
     this.windowDuration = spec.window;
+    registerNodeState<KeptBatches<A>>(this as DStreamNode<unknown>, {
+      snapshot: (time) => keptBatches(parent, this.windowDuration, time),
+      restore: (batches) => seedBatches(parent, batches),
+    });
+  }
+
+  /** A window keeps its parent's last batches: a checkpoint keeps them too. */
+  override get keepsState(): boolean {
+    return true;
   }
 
   protected override parentRememberDuration(remember: Duration): Duration {
@@ -131,6 +166,35 @@ export class ReducedWindowedDStream<K, V> extends DStreamNode<readonly [K, V]> {
     this.windowDuration = spec.window;
     this.#functions = functions;
     this.#numPartitions = numPartitions;
+    interface Kept {
+      /** The latest window at or before the state's batch: [time, its [key, value] pairs]. */
+      readonly window: readonly [number, ReadonlyArray<readonly [K, V]>] | undefined;
+      /** The reduced batches still in it: they leave the next windows. */
+      readonly batches: KeptBatches<readonly [K, V]>;
+    }
+    registerNodeState<Kept>(this as DStreamNode<unknown>, {
+      snapshot: (time) => {
+        let latest: number | undefined;
+        for (const t of this.#windows.keys()) if (t <= time.milliseconds && (latest === undefined || t > latest)) latest = t;
+        return {
+          window: latest === undefined ? undefined : [latest, this.#windows.get(latest)!.entries()],
+          batches: keptBatches(reduced, this.windowDuration, time),
+        };
+      },
+      restore: ({ window, batches }) => {
+        if (window !== undefined) {
+          const values = new KeyMap<K, V>();
+          for (const [key, value] of window[1]) values.set(key, value);
+          this.#windows.set(window[0], values);
+        }
+        seedBatches(reduced, batches);
+      },
+    });
+  }
+
+  /** The window's values and the batches that will leave it: a checkpoint keeps both. */
+  override get keepsState(): boolean {
+    return true;
   }
 
   protected override parentRememberDuration(remember: Duration): Duration {

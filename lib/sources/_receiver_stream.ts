@@ -13,6 +13,12 @@ import { checkMaxRate, checkRateSettings, recordsAllowed } from "./rate_limiter.
 import { describeError } from "../_describe.ts";
 import { Receiver, type ReceiverDStream, type ReceiverOptions } from "./receiver.ts";
 import { attachSupervisor, supervisorOf } from "./_supervisor.ts";
+import { join } from "node:path";
+import { ReceiverLog, type ReceiverPosition } from "./_receiver_log.ts";
+import type { Recoverable } from "../checkpoint/recoverable.ts";
+import { v8StateCodec } from "../checkpoint/state_codec.ts";
+
+const positionCodec = v8StateCodec<ReceiverPosition>();
 
 /** The default buffer bound when no rate is set. */
 const DEFAULT_MAX_BUFFERED = 1_000_000;
@@ -76,6 +82,9 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   #received = 0;
   #peakBuffered = 0;
   #warnedOverfull = false;
+  /** With checkpoints: the write-ahead log every stored record goes through first. */
+  #log: ReceiverLog<T> | undefined;
+  #restoredPosition: ReceiverPosition | undefined;
 
   constructor(context: StreamingGraph, receiver: Receiver<T>, options: ReceiverOptions = {}, kind = "receiverStream") {
     if (!(receiver instanceof Receiver)) {
@@ -120,7 +129,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       },
       storeOne: (record) => this.#storeOne(record),
       storeMany: (records) => this.#storeMany(records),
-      isBufferFull: () => this.#buffer.length >= this.#admitted(),
+      isBufferFull: () => this.#waiting() >= this.#admitted(),
       waitForSpace: () => this.#waitForSpace(),
       reportError: (message, error) => this.#reportError(message, error),
       restart: (message, error, delayMs, report) => this.#restart(message, error, delayMs, report),
@@ -129,6 +138,52 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       run: (task) => this.#supervise(this.#run, "a task it runs (run)", task),
       sleep: (ms) => this.context.clock.sleep(ms, this.#run.signal),
     });
+    context.registerRecoverable(this.#recoverable() as Recoverable<unknown>);
+  }
+
+  #recoverable(): Recoverable<ReceiverPosition> {
+    const stream = this;
+    const context = this.context;
+    const commit = (stateTime: Time) => this.#log?.commit(stateTime.milliseconds);
+    return {
+      get name() {
+        return stream.checkpointName;
+      },
+      role: "input",
+      kind: this.kind,
+      codec: positionCodec,
+      snapshot: (_time, stateTime) => this.#log?.snapshot(stateTime.milliseconds) ?? { batches: [], next: [0, 0] },
+      restore: (position) => void (this.#restoredPosition = position),
+      // Only with checkpoints is there a log to trim.
+      get commit() {
+        return context.checkpointing ? commit : undefined;
+      },
+    };
+  }
+
+  /** Opens the write-ahead log when checkpoints are on (at the first start). */
+  #openLog(): void {
+    const directory = this.context.checkpointDirectory;
+    if (directory === undefined || this.#log !== undefined) return;
+    const folder = join(directory, "receivedData", encodeURIComponent(this.checkpointName));
+    const log = new ReceiverLog<T>(folder, this.context.logger, (records) => this.#deliver(records));
+    if (this.#restoredPosition !== undefined) log.restore(this.#restoredPosition);
+    this.#log = log;
+    log.open();
+    log.ready().catch((error: unknown) => this.context.reportError(new Error(`${this.name}: its write-ahead log in ${folder} cannot be opened: ${describeError(error)}`, { cause: error })));
+  }
+
+  /** Logged records (or, without a log, stored ones) enter the buffer. */
+  #deliver(records: ReadonlyArray<T>): boolean {
+    const buffer = this.#buffer;
+    for (let i = 0; i < records.length; i++) buffer.push(records[i]!);
+    this.#received += records.length;
+    return this.#stored();
+  }
+
+  /** A custom receiver is known by its class: name the stream with `named` when two share one. */
+  override get sourceIdentity(): string {
+    return this.receiver.constructor.name;
   }
 
   /** True when backpressure sets the rate of this stream's batches. */
@@ -161,6 +216,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   // -------------------------------------------------------------------------------------
 
   override start(): void {
+    this.#openLog();
     this.#startReceiver();
   }
 
@@ -282,6 +338,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   override async stop(): Promise<void> {
     this.#stopForGood();
     await this.#stopReceiver();
+    await this.#log?.close();
   }
 
   // -------------------------------------------------------------------------------------
@@ -300,12 +357,27 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   }
 
   #storeOne(record: T): boolean {
+    const log = this.#log;
+    if (log !== undefined) {
+      void log.add([record]);
+      return this.#waiting() < this.#admitted();
+    }
     this.#buffer.push(record);
     this.#received++;
     return this.#stored();
   }
 
+  /** Records waiting for a batch: in the buffer, or still being logged. */
+  #waiting(): number {
+    return this.#buffer.length + (this.#log?.unlogged ?? 0);
+  }
+
   #storeMany(records: Iterable<T>): boolean {
+    const log = this.#log;
+    if (log !== undefined) {
+      void log.add(Array.isArray(records) ? records as ReadonlyArray<T> : [...records]);
+      return this.#waiting() < this.#admitted();
+    }
     const buffer = this.#buffer;
     const before = buffer.length;
     if (Array.isArray(records)) {
@@ -333,6 +405,9 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   }
 
   #waitForSpace(): Promise<void> {
+    const log = this.#log;
+    // With a log, a record is received once it is logged: store(records) resolves after that.
+    if (log !== undefined && log.unlogged > 0) return log.flushed().then(() => this.#waitForSpace());
     if (this.#halted || this.#buffer.length < this.#admitted()) return Promise.resolve();
     return new Promise((resolve) => this.#spaceWaiters.push(resolve));
   }
@@ -345,10 +420,22 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   }
 
   override hasPendingRecords(): boolean {
-    return this.#buffer.length > 0;
+    return this.#waiting() > 0;
   }
 
-  protected override take(time: Time): { readonly rdd: RDD<T>; readonly count: number } {
+  protected override take(time: Time): { readonly rdd: RDD<T>; readonly count: number } | Promise<{ readonly rdd: RDD<T>; readonly count: number }> {
+    const log = this.#log;
+    if (log === undefined) return this.#takeBuffered(time);
+    if (log.opening) return log.ready().then(() => this.take(time));
+    const recorded = log.recoveredBatch(time.milliseconds);
+    // Generated again after a recovery: the records it had the first time, from the log.
+    if (recorded !== undefined) return { rdd: RDD.fromArray(recorded), count: recorded.length };
+    const taken = this.#takeBuffered(time);
+    log.took(time.milliseconds, taken.count);
+    return taken;
+  }
+
+  #takeBuffered(time: Time): { readonly rdd: RDD<T>; readonly count: number } {
     const buffer = this.#buffer;
     const previous = this.#lastTake ?? time.milliseconds - this.slideDuration.milliseconds;
     this.#lastTake = time.milliseconds;

@@ -41,7 +41,8 @@
  * @module
  */
 import { readdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import * as t from "io-ts";
 import { fileURLToPath } from "node:url";
 import { RDD } from "../rdd/rdd.ts";
 import { Duration, type Time } from "../time/duration.ts";
@@ -50,6 +51,8 @@ import type { StreamingGraph } from "../dstream/_graph.ts";
 import type { DStream } from "../dstream/dstream.ts";
 import { LineSplitter } from "./line_splitter.ts";
 import { fileSystem } from "./_file_system.ts";
+import type { Recoverable } from "../checkpoint/recoverable.ts";
+import { ioTsStateCodec } from "../checkpoint/state_codec.ts";
 
 /**
  * How a file stream turns one file's bytes into records (Spark's InputFormat).
@@ -211,6 +214,24 @@ export interface FileDStream<A> extends DStream<A> {
   readonly durationToRemember: Duration;
 }
 
+/** What a checkpoint keeps of a file stream. */
+interface FileStreamPosition {
+  readonly initialThreshold: number;
+  /** The files of each batch after the state's checkpoint: read again at recovery. */
+  readonly batches: ReadonlyArray<readonly [number, ReadonlyArray<string>]>;
+  /** Names selected recently (with their batch time): never selected again. */
+  readonly selected: ReadonlyArray<readonly [string, number]>;
+  /** Files selected that a backlogged batch left for later ones. */
+  readonly deferred: ReadonlyArray<string>;
+}
+
+const positionCodec = ioTsStateCodec(t.type({
+  initialThreshold: t.number,
+  batches: t.array(t.tuple([t.number, t.array(t.string)])),
+  selected: t.array(t.tuple([t.string, t.number])),
+  deferred: t.array(t.string),
+}));
+
 /** A stream of the records of the files that appear in a directory (Spark's FileInputDStream). */
 export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<A> {
   /** The absolute path of the watched directory. */
@@ -220,7 +241,14 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
   /** How long selected files are remembered: `minRememberDuration` rounded up to whole batches. */
   readonly durationToRemember: Duration;
   readonly #filter: ((path: string) => boolean) | undefined;
-  readonly #initialThreshold: number;
+  /** Files modified at or before this are never read (the start time, with `newFilesOnly`); kept across recoveries. */
+  #initialThreshold: number;
+  /** With checkpoints: the files each batch read (by batch time), until a state checkpoint covers the batch. */
+  readonly #batchFiles = new Map<number, ReadonlyArray<string>>();
+  /** With checkpoints: names selected, with the batch that selected them, while they could be selected again. */
+  readonly #selected = new Map<string, number>();
+  /** After a recovery: the files of the batches to generate again, by batch time. */
+  readonly #recovered = new Map<number, ReadonlyArray<string>>();
   /**
    * Every name seen in the directory and still there: its modification time while it
    * may still be selected, or {@link PASSED} once it was selected, found old, filtered
@@ -262,8 +290,45 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
     this.durationToRemember = new Duration(batch * Math.ceil(remember / batch));
     this.#filter = filter;
     this.#initialThreshold = newFilesOnly ? context.clock.now() : 0;
+    context.registerRecoverable(this.#recoverable() as Recoverable<unknown>);
   }
 
+  override get sourceIdentity(): string {
+    return this.directory;
+  }
+
+  #recoverable(): Recoverable<FileStreamPosition> {
+    const stream = this;
+    return {
+      get name() {
+        return stream.checkpointName;
+      },
+      role: "input",
+      kind: this.kind,
+      codec: positionCodec,
+      snapshot: (_time, stateTime) => {
+        for (const t of this.#batchFiles.keys()) if (t <= stateTime.milliseconds) this.#batchFiles.delete(t);
+        return {
+          initialThreshold: this.#initialThreshold,
+          batches: [...this.#batchFiles],
+          selected: [...this.#selected],
+          deferred: [...this.#deferred],
+        };
+      },
+      restore: (position) => {
+        this.#initialThreshold = position.initialThreshold;
+        for (const [t, files] of position.batches) {
+          this.#recovered.set(t, files);
+          this.#batchFiles.set(t, files);
+        }
+        for (const [name, t] of position.selected) {
+          this.#selected.set(name, t);
+          this.#seen.set(name, PASSED);
+        }
+        this.#deferred.push(...position.deferred);
+      },
+    };
+  }
   #report(message: string, error?: unknown): void {
     this.context.reportReceiverError(this, message, error);
   }
@@ -392,12 +457,30 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
 
   protected override async take(time: Time): Promise<TakenBatch<A>> {
     const t = time.milliseconds;
+    const recorded = this.#recovered.get(t);
+    if (recorded !== undefined) {
+      // Generated again after a recovery: the same files as the first time.
+      this.#recovered.delete(t);
+      return this.#read(recorded);
+    }
     // Whether to take less is decided when the batch is due, not after the listing's I/O.
     const backlogged = this.context.backlog().backlogged;
     await this.#refresh();
     // Selected once, even when the read fails: a bad file is reported, not retried.
-    this.#deferred.push(...this.#due(t, this.#threshold(t), true));
+    const due = this.#due(t, this.#threshold(t), true);
+    this.#deferred.push(...due);
     const toRead = backlogged ? this.#deferred.splice(0, 1) : this.#deferred.splice(0);
+    if (this.context.checkpointing) {
+      for (const path of due) this.#selected.set(basename(path), t);
+      const forgetBefore = t - this.durationToRemember.milliseconds - this.context.batchDuration.milliseconds;
+      for (const [name, at] of this.#selected) if (at < forgetBefore) this.#selected.delete(name);
+      this.#batchFiles.set(t, toRead);
+    }
+    return this.#read(toRead);
+  }
+
+  /** Reads the files of one batch, each a partition; reports (and skips) those it cannot read. */
+  async #read(toRead: ReadonlyArray<string>): Promise<TakenBatch<A>> {
     const partitions: Array<ReadonlyArray<A>> = [];
     let count = 0;
     for (const path of toRead) {

@@ -74,6 +74,11 @@ export class QueueInputDStream<A> extends InputDStream<A> implements QueueDStrea
     this.#defaultBatch = checkedDefault;
   }
 
+  /** A queue has no outside source: it is known by its creation order. */
+  override get sourceIdentity(): string {
+    return String(this.id);
+  }
+
   /** Adds batches at the end of the queue; allowed while the context runs. */
   enqueue(...batches: ReadonlyArray<ReadonlyArray<A> | RDD<A>>): void {
     batches.forEach((batch, i) => this.#queue.push(checkBatch<A>(batch, `enqueue's batch ${i}`)));

@@ -228,4 +228,8 @@ export class SocketTextInputDStream extends ReceiverInputDStream<string> impleme
     this.hostname = receiver.hostname;
     this.port = receiver.port;
   }
+
+  override get sourceIdentity(): string {
+    return `${this.hostname}:${this.port}`;
+  }
 }
