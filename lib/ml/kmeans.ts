@@ -23,6 +23,7 @@ import { ioTsStateCodec, type StateCodec } from "../checkpoint/state_codec.ts";
 import { checked } from "./_checked.ts";
 import { checkVector, isSparse, squaredDistanceTo, type Vector, vectorProblem } from "./vectors.ts";
 import { checkName, checkPositiveInt, nextGaussian } from "./_params.ts";
+import { registerModel } from "./_recoverable.ts";
 
 /**
  * The unit `decayFactor` applies per: a batch, or a point.
@@ -374,7 +375,8 @@ export class StreamingKMeans {
 
   /**
    * Trains on every batch of `stream`: registers an output operation that updates the
-   * model. Points the model cannot take go to the returned `rejected` stream.
+   * model, and the model with the context's checkpoints (under `name`). Points the model
+   * cannot take go to the returned `rejected` stream.
    */
   trainOn<V extends Vector>(stream: DStream<V>): Training<V> {
     const dim = this.#initialized("trainOn").dim;
@@ -382,6 +384,7 @@ export class StreamingKMeans {
     streams.valid.context.registerOutput(streams.valid, "StreamingKMeans.trainOn", (rdd) => {
       this.#model = this.#initialized("trainOn").update(rdd.collectPartitions(), this.#decayFactor, this.#timeUnit);
     });
+    registerModel(streams.valid.context, "StreamingKMeans", this);
     return { rejected: streams.rejected, counts: streams.counts, name: streams.node.name };
   }
 

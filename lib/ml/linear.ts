@@ -22,6 +22,7 @@ import { type Example, type Gradient, leastSquaresGradient, logisticGradient, ty
 import { PredictionNode, type PredictionDStream, type Training } from "./kmeans.ts";
 import { checkVector, dot, type Vector, vectorProblem } from "./vectors.ts";
 import { checkName, checkPositiveInt } from "./_params.ts";
+import { registerModel } from "./_recoverable.ts";
 
 /**
  * A linear regression model: `predict(x) = weights · x + intercept`.
@@ -217,7 +218,8 @@ export abstract class StreamingLinearAlgorithm<M extends LinearRegressionModel> 
   }
 
   /**
-   * Trains on every batch of `stream` (an output operation). Points with a wrong
+   * Trains on every batch of `stream` (an output operation; the model is registered with
+   * the context's checkpoints under `name`). Points with a wrong
    * dimension, a NaN or an unusable label go to the returned `rejected` stream.
    */
   trainOn<P extends Example>(stream: DStream<P>): Training<P> {
@@ -240,6 +242,7 @@ export abstract class StreamingLinearAlgorithm<M extends LinearRegressionModel> 
       this.#lossHistory = result.lossHistory;
       this.#model = this.createModel(Array.from(result.weights), model.intercept);
     });
+    registerModel(streams.valid.context, this.kind, this);
     return { rejected: streams.rejected, counts: streams.counts, name: streams.node.name };
   }
 
