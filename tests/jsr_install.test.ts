@@ -74,13 +74,14 @@ t.test("the package published to JSR installs in a fresh Deno project and runs",
       "./postgres": "./postgres.ts",
       "./redis": "./redis.ts",
       "./nats": "./nats.ts",
+      "./ml": "./ml.ts",
     },
-    "the entry points ., ./spi, ./ui, ./kafka and the other connectors",
+    "the entry points ., ./spi, ./ui, ./ml, ./kafka and the other connectors",
   );
   const files = [...version.files.keys()].sort();
   t.strictSame(
     files,
-    ["/LICENSE", "/README.md", "/deno.json", "/mod.ts", "/spi.ts", "/ui.ts", "/kafka.ts", "/nats.ts", "/redis.ts", "/postgres.ts", ...(await walk("lib"))].sort(),
+    ["/LICENSE", "/README.md", "/deno.json", "/mod.ts", "/spi.ts", "/ui.ts", "/kafka.ts", "/nats.ts", "/redis.ts", "/postgres.ts", "/ml.ts", ...(await walk("lib"))].sort(),
     "the files of deno.json's publish.include (and deno.json), nothing else",
   );
   const source = (path: string) => new TextDecoder().decode(version.files.get(path));

@@ -6,6 +6,8 @@ import { batchSizeSweep } from "./sweep.ts";
 import { windowScaling } from "./window_scaling.ts";
 import { emptyBatches } from "./empty.ts";
 import { grep } from "./grep.ts";
+import { mlKMeans } from "./ml_kmeans.ts";
+import { mlRegression } from "./ml_regression.ts";
 import { runningCounts } from "./running.ts";
 import { socketIngest } from "./socket.ts";
 import { windowedWordCount, windowLength } from "./windowed.ts";
@@ -25,6 +27,8 @@ export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
   socketIngest,
   typedDecode,
   wordCountWithPage,
+  mlKMeans,
+  mlRegression,
 ];
 
 /**
