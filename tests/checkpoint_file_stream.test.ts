@@ -67,3 +67,58 @@ for (const stateEvery of [Seconds(1), undefined]) {
     t.equal(counts.length, 5, "one count per batch: 2 before the crash, 2 that fell due while down, 1 after");
   });
 }
+
+t.test("a crash while a batch's outputs run: after recovery that batch holds the same files, not the ones that came since", async (t) => {
+  const { cp } = await import("node:fs/promises");
+  const watched = tempDir("dstreams-watched-");
+  const staging = tempDir("dstreams-staging-");
+  const checkpoints = await mkdtemp(join(tmpdir(), "dstreams-ckpt-"));
+  const copy = await mkdtemp(join(tmpdir(), "dstreams-ckpt-copy-"));
+  t.teardown(async () => {
+    watched.cleanup();
+    staging.cleanup();
+    await rm(checkpoints, { recursive: true, force: true });
+    await rm(copy, { recursive: true, force: true });
+  });
+  const drop = (name: string, content: string, modTime: number) => dropFile(staging.dir, watched.dir, name, content, modTime);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => void (release = resolve));
+  let outputRunning!: () => void;
+  const running = new Promise<void>((resolve) => void (outputRunning = resolve));
+  const seen: Array<readonly [number, ReadonlyArray<string>]> = [];
+  const factory = (clock: ManualClock, dir: string, holdAt?: number) => () => {
+    const ssc = new StreamingContext(new SparkContext({ appName: "files", log: () => {} }), Seconds(1), { clock });
+    ssc.checkpoint(dir);
+    pipe(ssc.textFileStream(watched.dir), foreachRDD(async (rdd, time) => {
+      seen.push([time.milliseconds, rdd.collect()]);
+      if (time.milliseconds === holdAt) {
+        outputRunning();
+        await gate;
+      }
+    }));
+    return ssc;
+  };
+  const clock1 = new ManualClock(START);
+  const first = await StreamingContext.getOrCreate(checkpoints, factory(clock1, checkpoints, START + 2000));
+  first.start();
+  drop("a.txt", "a\n", START + 500);
+  await clock1.advance(Seconds(1));
+  drop("b.txt", "b\n", START + 1500);
+  const advancing = clock1.advance(Seconds(1));
+  await running;
+  // The process dies here, while the outputs of batch 2 run: the disk is as it is now.
+  await cp(checkpoints, copy, { recursive: true });
+  release();
+  await advancing;
+  await first.stop();
+  drop("c.txt", "c\n", START + 1800); // came later, dated before batch 2's time
+
+  seen.length = 0;
+  const clock2 = new ManualClock(START + 2000);
+  const second = await StreamingContext.getOrCreate(copy, factory(clock2, copy));
+  second.start();
+  await clock2.advance(Seconds(1));
+  await second.stop();
+  t.same(seen[0], [START + 2000, ["b"]], "batch 2 is generated again with the file it had, b, and not c");
+  t.same(seen[1], [START + 3000, ["c"]], "c comes in the next batch");
+});

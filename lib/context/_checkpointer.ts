@@ -30,6 +30,8 @@ export interface CheckpointerOptions {
   readonly windows: ReadonlyArray<WindowShape>;
   /** The state checkpoint a recovered context starts from (its zero time otherwise). */
   readonly stateTime: Time;
+  /** The last batch a recovered context's checkpoint says completed. */
+  readonly completedTime?: Time | undefined;
   readonly logger: Logger;
   reportError(error: Error): void;
 }
@@ -51,12 +53,57 @@ export class Checkpointer {
   /** The state checkpoint before the latest: kept too, so a corrupt latest one can fall back. */
   #previousStateTime: Time;
   #committedMs: number;
+  /** The latest batch whose outputs completed. */
+  #completed: Time;
 
   constructor(options: CheckpointerOptions) {
     this.#options = options;
     this.#stateTime = options.stateTime;
     this.#previousStateTime = options.stateTime;
     this.#committedMs = options.stateTime.milliseconds;
+    this.#completed = options.completedTime ?? options.stateTime;
+  }
+
+  /**
+   * Once the inputs fixed the batch at `time`: a checkpoint (named after it, saying which
+   * batch completed last) records their positions, so that after a crash the batch is
+   * generated again with the same content even if its outputs ran. Its outputs wait for it
+   * (`recorded`).
+   */
+  afterGenerate(time: Time): void {
+    const { store, parts } = this.#options;
+    if (store === undefined) return;
+    const stateTime = this.#stateTime;
+    const pieces: CheckpointPiece[] = [];
+    try {
+      for (const part of parts) {
+        if (part.role !== "input") continue;
+        pieces.push({ name: part.name, role: part.role, kind: part.kind, version: part.codec.version, codec: part.codec, state: part.snapshot(time, stateTime) });
+      }
+    } catch (error) {
+      this.#options.reportError(new Error(`The positions of batch ${time} were not checkpointed: ${describeError(error)}`, { cause: error }));
+      return;
+    }
+    const { zeroTime, batchIntervalMs, windows } = this.#options;
+    const meta = {
+      batchTimeMs: this.#completed.milliseconds,
+      zeroTimeMs: zeroTime.milliseconds,
+      stateTimeMs: stateTime.milliseconds,
+      graph: { batchIntervalMs, windows },
+      pendingBatchesMs: [time.milliseconds],
+    };
+    const keepFrom = this.#previousStateTime;
+    this.#enqueue({
+      time,
+      stateTime,
+      holdsState: false,
+      run: async () => void await store.write(time, encodeCheckpoint(meta, pieces), { keepFrom }),
+    });
+  }
+
+  /** Resolves once the checkpoints asked for so far (the one recording batch `time` included) are durable. */
+  recorded(_time: Time): Promise<void> {
+    return this.drained();
   }
 
   /** True while a checkpoint is being written or waits to be. */
@@ -101,6 +148,7 @@ export class Checkpointer {
       this.#previousStateTime = this.#stateTime;
       this.#stateTime = time;
     }
+    this.#completed = time;
     const keepFrom = this.#previousStateTime;
     const { zeroTime, batchIntervalMs, windows } = this.#options;
     const meta = {

@@ -38,7 +38,8 @@ export const findCheckpoint = async (store: CheckpointStore): Promise<FoundCheck
   const zeroTime = new Time(header.zeroTimeMs ?? 0);
   const stateTime = new Time(header.stateTimeMs ?? header.batchTimeMs);
   let state: DecodedCheckpoint | undefined;
-  if (stateTime.milliseconds === batchTime.milliseconds) state = latest.value;
+  // The newest file may be the record of a batch generated after the state's (named after it).
+  if (stateTime.milliseconds === latest.time.milliseconds) state = latest.value;
   else if (stateTime.milliseconds > zeroTime.milliseconds) {
     state = await store.readAt(stateTime, decodeCheckpoint);
     if (state === undefined) {

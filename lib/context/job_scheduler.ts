@@ -87,6 +87,10 @@ export interface SchedulerHost {
    * `pendingTimes`: the batches generated after it, not run yet.
    */
   readonly afterBatch?: ((time: Time, pendingTimes: ReadonlyArray<number>) => void) | undefined;
+  /** Once the inputs fixed the batch at `time`: record what it holds, before its outputs run. */
+  readonly afterGenerate?: ((time: Time) => void) | undefined;
+  /** Resolves once what the batch at `time` holds is durable: its outputs wait for it. */
+  readonly beforeOutputs?: ((time: Time) => Promise<void>) | undefined;
   /** True while a checkpoint is still being written: the context is not idle yet. */
   readonly checkpointBusy?: boolean;
   /** Resolves once the checkpoints asked for so far are written. */
@@ -212,10 +216,12 @@ export class JobScheduler implements DrivenByClock {
         }
         // Still checkpointed, in batch order: the inputs' positions moved on.
         this.#queue.push(batch);
+        host.afterGenerate?.(time);
         this.#processing ??= this.#processQueue();
         return;
       }
       this.#queue.push(batch);
+      host.afterGenerate?.(time);
       if (host.listening) host.post((l) => l.onBatchSubmitted?.({ batchInfo: this.#info(batch) }));
       this.#processing ??= this.#processQueue();
     } catch (error) {
@@ -282,6 +288,10 @@ export class JobScheduler implements DrivenByClock {
     // Listener reports cost allocations per batch: skip them when nobody listens.
     const listening = host.listening;
     const processingStartTime = listening ? host.clock.now() : 0;
+    // Outputs run only once a checkpoint records what this batch holds: after a crash it is
+    // generated again with the same content, whatever its outputs did.
+    const recorded = host.beforeOutputs?.(time);
+    if (recorded !== undefined) await recorded;
     if (listening) host.post((l) => l.onBatchStarted?.({ batchInfo: this.#info(batch, { processingStartTime }) }));
     const operations: OutputOperationInfo[] = [];
     for (const { output, rdd } of batch.jobs) {

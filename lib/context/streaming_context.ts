@@ -582,6 +582,7 @@ export class StreamingContext {
         stateIntervalMs: this.#stateIntervalMs(),
         windows: store === undefined ? [] : this.#windows(),
         stateTime: recovered?.stateTime ?? zeroTime,
+        completedTime: recovered?.batchTime,
         logger: this.#logger,
         reportError: (error) => this.#reportError(error),
       });
@@ -600,6 +601,8 @@ export class StreamingContext {
         post: (event) => this.#post(event),
         reportError: (error) => this.#reportError(error),
         afterBatch: checkpointer === undefined ? undefined : (time: Time, pending: ReadonlyArray<number>) => checkpointer.afterBatch(time, pending),
+        afterGenerate: store === undefined ? undefined : (time: Time) => checkpointer?.afterGenerate(time),
+        beforeOutputs: store === undefined ? undefined : (time: Time) => checkpointer?.recorded(time) ?? Promise.resolve(),
         get checkpointBusy() {
           return checkpointer?.busy ?? false;
         },
