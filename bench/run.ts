@@ -20,6 +20,7 @@ import { loadavg } from "node:os";
 import { SCENARIOS, WORKLOADS } from "./workloads/index.ts";
 import { backpressureCost, formatOverload, runOverload } from "./overload.ts";
 import { formatLatency, runLatency } from "./latency.ts";
+import { spawnSync } from "node:child_process";
 
 const args = process.argv.slice(2);
 const value = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -84,5 +85,10 @@ if (child !== undefined) {
       writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, overload, cost }, null, 2)}\n`);
       log(`[bench] overload figures written to ${file.pathname}`);
     }
+  }
+  // What checkpoints cost (bench/checkpoint.ts): 80 s on the system clock, so not in --quick.
+  if ((only === undefined && !mode.quick) || only?.includes("checkpoint")) {
+    const child = spawnSync(process.execPath, ["--expose-gc", "--import", "./bench/loader/register.mjs", "bench/checkpoint.ts"], { stdio: ["ignore", "inherit", "inherit"] });
+    if (child.status !== 0) process.exitCode = 1;
   }
 }

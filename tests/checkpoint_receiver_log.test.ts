@@ -19,9 +19,9 @@ class Feed extends Receiver<number> {
 const sum = (values: ReadonlyArray<number>, state: Option<number>): Option<number> =>
   some(values.reduce((a, b) => a + b, state._tag === "Some" ? state.value : 0));
 
-const build = (directory: string, clock: ManualClock, feed: Feed, batches: number[][], totals: number[], every?: number) => () => {
+const build = (directory: string, clock: ManualClock, feed: Feed, batches: number[][], totals: number[], every?: number, fsync: "block" | number = "block") => () => {
   const ssc = new StreamingContext(new SparkContext({ appName: "wal", log: () => {} }), Seconds(1), { clock });
-  ssc.checkpoint(directory);
+  ssc.checkpoint(directory, { writeAheadLogFsync: fsync });
   const numbers = pipe(ssc.receiverStream(feed), named("feed"));
   pipe(numbers, foreachRDD((rdd) => void batches.push([...rdd.collect()])));
   pipe(
@@ -34,8 +34,8 @@ const build = (directory: string, clock: ManualClock, feed: Feed, batches: numbe
   return ssc;
 };
 
-for (const every of [undefined, 1]) {
-  t.test(`records logged before a crash are neither lost nor counted twice (state every ${every ?? 10} s)`, async (t) => {
+for (const [every, fsync] of [[undefined, "block"], [1, "block"], [1, 5]] as const) {
+  t.test(`records logged before a crash are neither lost nor counted twice (state every ${every ?? 10} s, fsync ${fsync === "block" ? "per block" : `every ${fsync} ms`})`, async (t) => {
     const directory = await mkdtemp(join(tmpdir(), "dstreams-wal-"));
     t.teardown(() => rm(directory, { recursive: true, force: true }));
     const batches: number[][] = [];
@@ -43,7 +43,7 @@ for (const every of [undefined, 1]) {
 
     const clock1 = new ManualClock(0);
     const feed1 = new Feed();
-    const first = await StreamingContext.getOrCreate(directory, build(directory, clock1, feed1, batches, totals, every));
+    const first = await StreamingContext.getOrCreate(directory, build(directory, clock1, feed1, batches, totals, every, fsync));
     first.start();
     await feed1.store([1, 2, 3, 4, 5]); // resolved: logged, so the source may forget them
     await clock1.advance(Seconds(1));
@@ -52,7 +52,7 @@ for (const every of [undefined, 1]) {
 
     const clock2 = new ManualClock(1000);
     const feed2 = new Feed(); // the source does not send 1…8 again: it had them acknowledged
-    const second = await StreamingContext.getOrCreate(directory, build(directory, clock2, feed2, batches, totals, every));
+    const second = await StreamingContext.getOrCreate(directory, build(directory, clock2, feed2, batches, totals, every, fsync));
     second.start();
     await clock2.advance(Seconds(1));
     await feed2.store([9]);

@@ -35,4 +35,4 @@ export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
  * Scenarios that are not races between contenders: they run dstreams alone, on real
  * clocks, after the table (`--only=overload` runs just that one).
  */
-export const SCENARIOS: ReadonlyArray<string> = ["latency", "overload"];
+export const SCENARIOS: ReadonlyArray<string> = ["latency", "overload", "checkpoint"];

@@ -36,6 +36,8 @@ export interface GraphHost {
   backlog(): Backlog;
   /** The checkpoint directory, once set. */
   checkpointDirectory(): string | undefined;
+  /** When receivers' write-ahead logs fsync. */
+  writeAheadLogFsync(): "block" | number;
 }
 
 export class ContextGraph implements StreamingGraph {
@@ -113,6 +115,10 @@ export class ContextGraph implements StreamingGraph {
 
   get checkpointDirectory(): string | undefined {
     return this.#host.checkpointDirectory();
+  }
+
+  get writeAheadLogFsync(): "block" | number {
+    return this.#host.writeAheadLogFsync();
   }
 
   registerInput(stream: InputDStream<unknown>): void {

@@ -121,6 +121,12 @@ export interface StopOptions {
 export interface CheckpointOptions {
   /** Where checkpoints go instead of the directory (another `CheckpointStore`). */
   readonly store?: CheckpointStore;
+  /**
+   * When receivers' write-ahead logs fsync: `"block"` (default) before each logged block
+   * counts as received; a number N: every N ms, a block counting as received at the fsync
+   * that covers it (fewer fsyncs, later acknowledgements).
+   */
+  readonly writeAheadLogFsync?: "block" | number;
 }
 
 /**
@@ -230,6 +236,7 @@ export class StreamingContext {
   #rememberDuration: Duration | undefined;
   #checkpointDirectory: string | undefined;
   #checkpointStore: CheckpointStore | undefined;
+  #walFsync: "block" | number = "block";
   #checkpointer: Checkpointer | undefined;
   /** Set by `getOrCreate` when it restored this context from a checkpoint. */
   #recovered: FoundCheckpoint | undefined;
@@ -271,6 +278,7 @@ export class StreamingContext {
       addListener: (listener) => this.addStreamingListener(listener),
       backlog: () => this.#scheduler?.backlog() ?? { ...NOTHING_PENDING, maxPendingBatches: this.#maxPendingBatches },
       checkpointDirectory: () => this.#checkpointDirectory,
+      writeAheadLogFsync: () => this.#walFsync,
     });
     graphs.set(this, this.#graph);
   }
@@ -458,7 +466,12 @@ export class StreamingContext {
   checkpoint(directory: string | URL, options: CheckpointOptions = {}): void {
     const path = checkpointPath(directory, "checkpoint");
     this.#graph.assertBuildable();
+    const fsync = options.writeAheadLogFsync;
+    if (fsync !== undefined && fsync !== "block" && (!Number.isSafeInteger(fsync) || fsync < 1)) {
+      throw new RangeError(`checkpoint's writeAheadLogFsync must be "block" or a whole number of milliseconds ≥ 1, got ${describeValue(fsync)}`);
+    }
     this.#checkpointDirectory = path;
+    this.#walFsync = fsync ?? "block";
     this.#checkpointStore = options.store ?? directoryCheckpointStore(path, { logger: this.#logger });
   }
 

@@ -125,4 +125,6 @@ export interface StreamingGraph {
   readonly checkpointing: boolean;
   /** The directory given to `ssc.checkpoint`, if any: receivers keep their write-ahead logs under it. */
   readonly checkpointDirectory: string | undefined;
+  /** When receivers' write-ahead logs fsync (`ssc.checkpoint(dir, { writeAheadLogFsync })`): `"block"` by default. */
+  readonly writeAheadLogFsync?: "block" | number;
 }

@@ -58,7 +58,10 @@ export class ReceiverLog<T> {
   readonly #recovered = new Map<number, ReadonlyArray<T>>();
   #restored: ReceiverPosition | undefined;
 
-  constructor(directory: string, logger: Logger, deliver: (records: ReadonlyArray<T>) => void) {
+  readonly #fsync: "block" | number;
+
+  constructor(directory: string, logger: Logger, deliver: (records: ReadonlyArray<T>) => void, fsync: "block" | number = "block") {
+    this.#fsync = fsync;
     this.#directory = directory;
     this.#logger = logger;
     this.#deliver = deliver;
@@ -89,7 +92,7 @@ export class ReceiverLog<T> {
   }
 
   async #open(): Promise<void> {
-    const wal = await openWriteAheadLog(this.#directory, { logger: this.#logger });
+    const wal = await openWriteAheadLog(this.#directory, { logger: this.#logger, fsync: this.#fsync });
     const restored = this.#restored;
     if (restored !== undefined) {
       const ranges = restored.batches.map(([t, position, index, count]) => ({ t, place: [position, index] as Place, count, records: [] as T[] }));

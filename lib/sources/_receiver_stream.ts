@@ -166,7 +166,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     const directory = this.context.checkpointDirectory;
     if (directory === undefined || this.#log !== undefined) return;
     const folder = join(directory, "receivedData", encodeURIComponent(this.checkpointName));
-    const log = new ReceiverLog<T>(folder, this.context.logger, (records) => this.#deliver(records));
+    const log = new ReceiverLog<T>(folder, this.context.logger, (records) => this.#deliver(records), this.context.writeAheadLogFsync ?? "block");
     if (this.#restoredPosition !== undefined) log.restore(this.#restoredPosition);
     this.#log = log;
     log.open();
