@@ -49,7 +49,7 @@ const steps = [
   { name: "deno check", cmd: bin("deno"), args: ["check", "mod.ts", "spi.ts", "ui.ts", ...examples], kind: "check" },
   { name: "deno test", cmd: bin("deno"), args: ["test", "-A"], kind: "deno-test" },
   // The @example blocks in mod.ts and lib/ are type-checked and run.
-  { name: "deno test --doc", cmd: bin("deno"), args: ["test", "--doc", "mod.ts", "spi.ts", "lib/"], kind: "deno-test" },
+  { name: "deno test --doc", cmd: bin("deno"), args: ["test", "--doc", "mod.ts", "spi.ts", "ml.ts", "lib/"], kind: "deno-test" },
   {
     name: "deno publish --dry-run",
     cmd: bin("deno"),
