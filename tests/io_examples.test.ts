@@ -11,7 +11,7 @@ t.test("file_wordcount's demo counts the words of the files it drops, stops by i
   const dir = /Watching (\S+);/.exec(result.stdout)?.[1];
   t.ok(dir, "names the directory it watches");
   t.equal(blocksOf(result.stdout).length, 2, "two pprint blocks");
-  t.match(result.stdout, /\((the|to|a),\d+\)/, "word counts as (word,count)");
+  t.match(result.stdout, /\([a-z]+,\d+\)/, "word counts as (word,count)"); // pprint shows the first 10 of them, in hash order
   const { existsSync } = await import("node:fs");
   t.notOk(existsSync(dir!), "the temporary directory is removed");
 });
