@@ -21,6 +21,7 @@ import { SCENARIOS, WORKLOADS } from "./workloads/index.ts";
 import { backpressureCost, formatOverload, runOverload } from "./overload.ts";
 import { formatLatency, runLatency } from "./latency.ts";
 import { spawnSync } from "node:child_process";
+import { BROKER_IDS, brokerWorkloads, formatBrokerReport, runBrokerScenarios } from "./workloads/_broker_scenario.ts";
 
 const args = process.argv.slice(2);
 const value = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -40,7 +41,10 @@ if (unknown.length > 0 || flag("help")) {
 const mode = { quick: flag("quick") };
 const child = value("child");
 if (child !== undefined) {
-  await runChild(WORKLOADS, child, (value("contenders")?.split(",") ?? CONTENDERS) as ContenderName[], mode);
+  const broker = BROKER_IDS.includes(child);
+  await runChild([...WORKLOADS, ...(broker ? await brokerWorkloads() : [])], child, (value("contenders")?.split(",") ?? CONTENDERS) as ContenderName[], mode);
+  // Broker clients may keep sockets (and their reconnect timers) open after their servers stopped.
+  if (broker) process.exit(0);
 } else {
   const only = value("only")?.split(",");
   const badIds = only?.filter((id) => !WORKLOADS.some((w) => w.id === id) && !SCENARIOS.includes(id)) ?? [];
@@ -90,5 +94,22 @@ if (child !== undefined) {
   if ((only === undefined && !mode.quick) || only?.includes("checkpoint")) {
     const child = spawnSync(process.execPath, ["--expose-gc", "--import", "./bench/loader/register.mjs", "bench/checkpoint.ts"], { stdio: ["ignore", "inherit", "inherit"] });
     if (child.status !== 0) process.exitCode = 1;
+  }
+  // Connectors and Kafka against their clients' raw rates: servers to start, so not in --quick unless named.
+  const brokerIds = only === undefined ? (mode.quick ? [] : ["connectors", "kafka"]) : only.filter((id) => BROKER_IDS.includes(id));
+  if (brokerIds.length > 0) {
+    const brokers = await runBrokerScenarios(brokerIds, mode, (line) => console.error(line));
+    console.log(`\n${formatBrokerReport(brokers)}`);
+    if (brokers.rows.some((r) => r.status === "mismatch")) process.exitCode = 1;
+    if (!flag("no-out")) {
+      const file = new URL(mode.quick ? "./results-connectors-quick.json" : "./results-connectors.json", import.meta.url);
+      writeFileSync(file, `${JSON.stringify(brokers, null, 2)}\n`);
+      console.error(`[bench] connector and Kafka figures written to ${file.pathname}`);
+      // A full run's table file gets the same rows, beside the others.
+      const table = new URL("./results.json", import.meta.url);
+      if (report !== undefined && report.mode === "full" && value("out") === undefined) {
+        writeFileSync(table, `${JSON.stringify({ ...report, rows: [...report.rows, ...brokers.rows], brokerLoadAverage: brokers.loadAverage }, null, 2)}\n`);
+      }
+    }
   }
 }

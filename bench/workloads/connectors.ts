@@ -1,147 +1,323 @@
 /**
- * Connector throughput: records per second from each broker source to the PostgreSQL sink,
- * against the clients' raw rates in the same run (same servers, same records).
+ * Connector throughput (issue 13): records per second from a broker source to the
+ * PostgreSQL sink, against the broker client's raw consume rate in the same run. Part of
+ * `npm run bench` as the `connectors` scenario (bench/workloads/_broker_scenario.ts):
+ * `--only=connectors`, or `--only=connectors-nats` / `--only=connectors-redis`.
  *
- *   node --import ./bench/loader/register.mjs bench/workloads/connectors.ts [--records=N]
- *   npx tsx bench/workloads/connectors.ts --records=20000
- *
- * Starts nats-server -js, redis-server and PostgreSQL on 127.0.0.1 in temporary directories
- * (tests/_servers.ts), publishes N records (default 100 000, ~40 B each) to each broker,
- * then measures:
- * - raw consume: the client alone, in batches of 10 000 (`XREADGROUP`+`XACK`; JetStream
- *   `no_wait` pulls + one ack-all per batch);
- * - raw insert: `pg` alone, `INSERT … SELECT * FROM unnest(…)` per 10 000 rows;
- * - pipeline: `redisStream` / `jetStream` → `saveToPostgres` (upsert by id), batches of up
- *   to 10 000 on a manual clock, commit after each batch.
- * Not part of `npm run bench`'s table (that needs a line in bench/workloads/index.ts).
+ * Each workload starts its servers on 127.0.0.1 in temporary directories (tests/_servers.ts:
+ * nats-server -js or redis-server, and PostgreSQL), writes N records (≈ 40 B each) to the
+ * broker once, and every run reads all of them again through a fresh consumer (a new
+ * JetStream durable / Redis consumer group from the stream's start) into an emptied table:
+ * - hand loop: the client's raw consume rate, written as its docs recommend: JetStream's
+ *   `consume()` (pull requests kept ahead of the reader) with one ack per 10,000 messages
+ *   (ack policy "all"); Redis `XREADGROUP COUNT 10000` with the batch's `XACK` pipelined
+ *   with the next read. No sink: this is the rate the pipeline is compared with.
+ * - tuned loop: the same pipeline by hand with the clients: a batch of 10,000 read, one
+ *   `INSERT … SELECT * FROM unnest(…) ON CONFLICT … DO UPDATE` per batch, then the ack:
+ *   the limit for a pipeline with this sink.
+ * - dstreams: `jetStream` / `redisStream` → `map` → `saveToPostgres` (upsert), batches of up
+ *   to 10,000 on a manual clock advanced as soon as a batch is done; the context commits
+ *   (acks) after each batch.
+ * Each run times itself from creating its clients to the last record written (acked, for
+ * the raw consumer); then hands the sink the record numbers it consumed (hand loop) or
+ * finds in the table (the others), so every row is checked to hold every record once.
  */
-import process from "node:process";
 import pg from "pg";
 import { createClient } from "redis";
-import { connect, createInbox } from "@nats-io/transport-node";
-import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { ManualClock, map, Seconds, SparkContext, StreamingContext, Time } from "../../mod.ts";
+import { connect } from "@nats-io/transport-node";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { ManualClock, map, Seconds, SparkContext, StreamingContext } from "../../mod.ts";
 import { redisStream } from "../../redis.ts";
 import { jetStream } from "../../nats.ts";
 import { saveToPostgres } from "../../postgres.ts";
-import { startNats, startPostgres, startRedis } from "../../tests/_servers.ts";
+import { type NatsServer, type PostgresServer, type RedisServer, startNats, startPostgres, startRedis } from "../../tests/_servers.ts";
+import { mix } from "../_data.ts";
+import type { Mode, RunExtras, Workload } from "../harness.ts";
+import { size } from "./_common.ts";
 
-const N = Number(process.argv.find((a) => a.startsWith("--records="))?.split("=")[1] ?? 100_000);
-const CHUNK = 10_000;
-const rows: Array<[string, string]> = [];
-const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
+/** Records per batch in every contender. */
+export const CHUNK = 10_000;
+const PAD = "xxxxxxxxxxxxxxxx";
+const UPSERT = (table: string) => `INSERT INTO ${table} (n, pad) SELECT * FROM unnest($1::integer[], $2::text[]) ON CONFLICT (n) DO UPDATE SET pad = EXCLUDED.pad`;
 
-const [redisServer, natsServer, pgServer] = await Promise.all([startRedis(), startNats(), startPostgres()]);
-try {
-  pgServer.psql("CREATE TABLE raw_rows (id text PRIMARY KEY, n integer); CREATE TABLE redis_rows (id text PRIMARY KEY, n integer); CREATE TABLE nats_rows (id text PRIMARY KEY, n integer)");
-
-  // ---- Redis: fill two streams (one for the raw reader, one for the pipeline).
-  const redis = createClient({ url: redisServer.url });
-  await redis.connect();
-  for (const key of ["raw", "pipe"]) {
-    for (let i = 0; i < N; i += 1000) {
-      const multi = redis.multi();
-      for (let j = i; j < Math.min(N, i + 1000); j++) multi.addCommand(["XADD", key, "*", "n", String(j), "pad", "xxxxxxxxxxxxxxxx"]);
-      await multi.exec();
-    }
-  }
-  await redis.sendCommand(["XGROUP", "CREATE", "raw", "g", "0"]);
-  let t0 = performance.now();
-  let got = 0;
-  while (got < N) {
-    const reply = await redis.sendCommand(["XREADGROUP", "GROUP", "g", "c", "COUNT", String(CHUNK), "STREAMS", "raw", ">"]) as Record<string, Array<[string, string[]]>> | null;
-    const entries = reply === null ? [] : Object.values(reply)[0] ?? [];
-    if (entries.length === 0) break;
-    got += entries.length;
-    await redis.sendCommand(["XACK", "raw", "g", ...entries.map((e) => e[0])]);
-  }
-  rows.push(["redis raw XREADGROUP+XACK", `${rate(got, performance.now() - t0)} records/s`]);
-
-  // ---- PostgreSQL raw insert.
-  const pool = new pg.Pool({ connectionString: pgServer.connectionString });
-  t0 = performance.now();
-  for (let i = 0; i < N; i += CHUNK) {
-    const ids: string[] = [];
-    const ns: number[] = [];
-    for (let j = i; j < Math.min(N, i + CHUNK); j++) {
-      ids.push(`r${j}`);
-      ns.push(j);
-    }
-    await pool.query("INSERT INTO raw_rows (id, n) SELECT * FROM unnest($1::text[], $2::integer[]) ON CONFLICT (id) DO UPDATE SET n = EXCLUDED.n", [ids, ns]);
-  }
-  rows.push(["pg raw unnest upsert", `${rate(N, performance.now() - t0)} rows/s`]);
-  await pool.end();
-
-  // ---- Redis → PostgreSQL.
-  rows.push(["redisStream → saveToPostgres (upsert)", `${rate(N, await pipeline("redis"))} records/s`]);
-  await redis.close();
-
-  // ---- NATS: two streams.
-  const nc = await connect({ servers: natsServer.servers });
-  const jsm = await jetstreamManager(nc);
-  const js = jetstream(nc);
-  for (const name of ["RAW", "PIPE"]) {
-    await jsm.streams.add({ name, subjects: [name.toLowerCase()] });
-    const pending: Array<Promise<unknown>> = [];
-    for (let i = 0; i < N; i++) {
-      pending.push(js.publish(name.toLowerCase(), `{"n":${i},"pad":"xxxxxxxxxxxxxxxx"}`));
-      if (pending.length >= 1000) await Promise.all(pending.splice(0));
-    }
-    await Promise.all(pending);
-  }
-  await jsm.consumers.add("RAW", { durable_name: "raw", ack_policy: AckPolicy.All, max_ack_pending: -1 });
-  t0 = performance.now();
-  got = 0;
-  while (got < N) {
-    const inbox = createInbox();
-    const sub = nc.subscribe(inbox);
-    nc.publish("$JS.API.CONSUMER.MSG.NEXT.RAW.raw", JSON.stringify({ batch: CHUNK, no_wait: true }), { reply: inbox });
-    let last: string | undefined;
-    let n = 0;
-    for await (const m of sub) {
-      if ((m.headers?.code ?? 0) !== 0 && m.data.length === 0) break;
-      last = m.reply;
-      if (++n >= CHUNK) break;
-    }
-    sub.unsubscribe();
-    if (n === 0) break;
-    got += n;
-    await nc.request(last!, "+ACK");
-  }
-  rows.push(["nats raw pull+ack", `${rate(got, performance.now() - t0)} records/s`]);
-  await nc.close();
-  rows.push(["jetStream → saveToPostgres (upsert)", `${rate(N, await pipeline("nats"))} records/s`]);
-} finally {
-  await Promise.all([redisServer.stop(), natsServer.stop(), pgServer.stop()]);
+interface Servers<B> {
+  readonly broker: B;
+  readonly postgres: PostgresServer;
+  readonly records: number;
+  /** Fresh consumer names, one per run. */
+  next(): number;
 }
 
-console.log(`connectors, ${N} records (batches of up to ${CHUNK}):`);
-for (const [what, figure] of rows) console.log(`  ${what.padEnd(40)} ${figure}`);
+/** Starts the broker and PostgreSQL; a server that cannot start stops the other and says which. */
+const startBoth = async <B extends { stop(): Promise<void> }>(what: string, start: () => Promise<B>): Promise<{ broker: B; postgres: PostgresServer }> => {
+  const [broker, postgres] = await Promise.allSettled([start(), startPostgres()]);
+  if (broker.status === "fulfilled" && postgres.status === "fulfilled") return { broker: broker.value, postgres: postgres.value };
+  if (broker.status === "fulfilled") await broker.value.stop();
+  if (postgres.status === "fulfilled") await postgres.value.stop();
+  const reasons = [broker.status === "rejected" ? `${what}: ${(broker.reason as Error)?.message ?? broker.reason}` : "", postgres.status === "rejected" ? `PostgreSQL: ${(postgres.reason as Error)?.message ?? postgres.reason}` : ""];
+  throw new Error(`cannot start the servers on 127.0.0.1 (${reasons.filter((r) => r !== "").join("; ")})`);
+};
 
-/** Milliseconds for a source → saveToPostgres pipeline to write all N records. */
-async function pipeline(kind: "redis" | "nats"): Promise<number> {
+/** The table emptied before a run, read back after it. */
+const TABLE = "bench_rows";
+
+const emptyTable = async (pool: pg.Pool) => void (await pool.query(`TRUNCATE ${TABLE}`));
+
+/** The record numbers in the table (after a run, untimed). */
+const tableNumbers = async (pool: pg.Pool): Promise<number[]> => (await pool.query<{ n: number }>(`SELECT n FROM ${TABLE}`)).rows.map((r) => r.n);
+
+const digest = (n: number): number => mix(n, 0x9e37);
+
+const common = {
+  unit: "records",
+  runs: 5,
+  warmups: 1,
+  digest,
+  light: (n: number) => n,
+};
+
+/** A dstreams pipeline on a manual clock, advanced until the sink has written `n` records; ms from start to then. */
+const runPipeline = async (
+  build: (ssc: StreamingContext) => { readonly written: number; close(): Promise<void> },
+  n: number,
+): Promise<number> => {
   const clock = new ManualClock();
-  const ssc = new StreamingContext(new SparkContext({ appName: "bench", logLevel: "WARN" }), Seconds(1), { clock });
-  let commit: (t: Time) => Promise<void>;
-  let records;
-  if (kind === "redis") {
-    const source = redisStream(ssc, { url: redisServer.url, stream: "pipe", group: "g", consumer: "c", maxPerBatch: CHUNK, backpressure: false });
-    commit = (t) => source.input.commit(t);
-    records = map((e: { id: string; fields: Readonly<Record<string, string>> }) => ({ id: e.id, n: Number(e.fields.n) }))(source.records);
-  } else {
-    const source = jetStream(ssc, { servers: natsServer.servers, stream: "PIPE", durable: "pipe", maxPerBatch: CHUNK, backpressure: false, decode: (m) => JSON.parse(m.text) as { n: number } });
-    commit = (t) => source.input.commit(t);
-    records = map((o: { n: number }) => ({ id: `n${o.n}`, n: o.n }))(source.records);
-  }
-  const sink = saveToPostgres(records, { table: `${kind}_rows`, keyColumns: ["id"], mode: "upsert", connection: pgServer.connectionString });
-  ssc.start();
+  const ssc = new StreamingContext(new SparkContext({ appName: "bench-connectors", logLevel: "WARN" }), Seconds(1), { clock });
   const t0 = performance.now();
-  for (let b = 1; sink.written < N && b < 10_000; b++) {
-    await clock.advance(Seconds(1));
-    await commit(new Time(b * 1000));
-  }
+  const sink = build(ssc);
+  ssc.start();
+  // A bound on batches, in case records go missing: the check then fails instead of hanging.
+  for (let b = 0; sink.written < n && b < 4 * Math.ceil(n / CHUNK) + 20; b++) await clock.advance(Seconds(1));
   const ms = performance.now() - t0;
   await ssc.stop();
   await sink.close();
   return ms;
+};
+
+const unavailable = (what: string) => ({ unavailable: `not measured: ${what} is a connector figure (the raw client and a hand-written pipeline are the comparison)` });
+
+// -------------------------------------------------------------------------------------
+// NATS JetStream → PostgreSQL
+// -------------------------------------------------------------------------------------
+
+const STREAM = "BENCH";
+
+export const natsToPostgres: Workload<Servers<NatsServer>, number> = {
+  ...common,
+  id: "connectors-nats",
+  title: "C1. NATS → PostgreSQL",
+  async prepare(mode: Mode) {
+    const records = size(mode, 100_000, 2_000);
+    const { broker, postgres } = await startBoth("nats-server -js", () => startNats());
+    postgres.psql(`CREATE TABLE ${TABLE} (n integer PRIMARY KEY, pad text)`);
+    const nc = await connect({ servers: broker.servers });
+    try {
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({ name: STREAM, subjects: ["bench"] });
+      const js = jetstream(nc);
+      const pending: Array<Promise<unknown>> = [];
+      for (let i = 0; i < records; i++) {
+        pending.push(js.publish("bench", `{"n":${i},"pad":"${PAD}"}`));
+        if (pending.length >= 1000) await Promise.all(pending.splice(0));
+      }
+      await Promise.all(pending);
+    } finally {
+      await nc.close();
+    }
+    let run = 0;
+    return { broker, postgres, records, next: () => ++run };
+  },
+  dispose: async ({ broker, postgres }) => void (await Promise.all([broker.stop(), postgres.stop()])),
+  records: (s) => s.records,
+  fingerprint: (s) => `${s.records} JetStream messages`,
+  contenders: {
+    "hand loop": async (s, sink): Promise<RunExtras> => {
+      const durable = `raw${s.next()}`;
+      const t0 = performance.now();
+      const nc = await connect({ servers: s.broker.servers });
+      const jsm = await jetstreamManager(nc);
+      await jsm.consumers.add(STREAM, { durable_name: durable, ack_policy: AckPolicy.All, deliver_policy: DeliverPolicy.All, max_ack_pending: -1 });
+      const consumer = await jetstream(nc).consumers.get(STREAM, durable);
+      const messages = await consumer.consume({ max_messages: CHUNK });
+      const got: number[] = [];
+      for await (const m of messages) {
+        got.push(m.seq - 1);
+        // Ack policy "all": one ack covers everything before it.
+        if (got.length % CHUNK === 0 || got.length === s.records) await m.ackAck();
+        if (got.length >= s.records) break;
+      }
+      await messages.close();
+      const ms = performance.now() - t0;
+      await nc.close();
+      sink(got);
+      return { elapsedMs: ms };
+    },
+    "tuned loop": async (s, sink): Promise<RunExtras> => {
+      const durable = `hand${s.next()}`;
+      const pool = new pg.Pool({ connectionString: s.postgres.connectionString });
+      await emptyTable(pool);
+      const t0 = performance.now();
+      const nc = await connect({ servers: s.broker.servers });
+      const jsm = await jetstreamManager(nc);
+      await jsm.consumers.add(STREAM, { durable_name: durable, ack_policy: AckPolicy.All, deliver_policy: DeliverPolicy.All, max_ack_pending: -1 });
+      const consumer = await jetstream(nc).consumers.get(STREAM, durable);
+      let done = 0;
+      while (done < s.records) {
+        const batch = await consumer.fetch({ max_messages: Math.min(CHUNK, s.records - done), expires: 2000 });
+        const ns: number[] = [];
+        const pads: string[] = [];
+        let last;
+        for await (const m of batch) {
+          const o = m.json<{ n: number; pad: string }>();
+          ns.push(o.n);
+          pads.push(o.pad);
+          last = m;
+        }
+        if (last === undefined) break;
+        await pool.query(UPSERT(TABLE), [ns, pads]);
+        await last.ackAck();
+        done += ns.length;
+      }
+      const ms = performance.now() - t0;
+      await nc.close();
+      sink(await tableNumbers(pool));
+      await pool.end();
+      return { elapsedMs: ms };
+    },
+    dstreams: async (s, sink): Promise<RunExtras> => {
+      const durable = `pipe${s.next()}`;
+      const pool = new pg.Pool({ connectionString: s.postgres.connectionString });
+      await emptyTable(pool);
+      const ms = await runPipeline((ssc) => {
+        const source = jetStream(ssc, {
+          servers: s.broker.servers,
+          stream: STREAM,
+          durable,
+          maxPerBatch: CHUNK,
+          backpressure: false,
+          decode: (m) => JSON.parse(m.text) as { n: number; pad: string },
+        });
+        return saveToPostgres(source.records, { table: TABLE, keyColumns: ["n"], mode: "upsert", connection: s.postgres.connectionString });
+      }, s.records);
+      sink(await tableNumbers(pool));
+      await pool.end();
+      return { elapsedMs: ms };
+    },
+    RxJS: unavailable("NATS → PostgreSQL"),
+    Effect: unavailable("NATS → PostgreSQL"),
+  },
+};
+
+// -------------------------------------------------------------------------------------
+// Redis Streams → PostgreSQL
+// -------------------------------------------------------------------------------------
+
+const KEY = "bench";
+
+/** The one call of node-redis's client the loops make (raw commands, as RESP gives replies). */
+interface RedisClient {
+  sendCommand(args: ReadonlyArray<string>): Promise<unknown>;
 }
+
+/** XREADGROUP's reply as RESP gives it: `[[key, [[id, [field, value, …]], …]]]` or a map (RESP3). */
+const entriesOf = (reply: unknown): Array<[string, string[]]> => {
+  if (reply === null || reply === undefined) return [];
+  const streams = Array.isArray(reply) ? reply.map((s) => (s as [string, unknown])[1]) : Object.values(reply as Record<string, unknown>);
+  return (streams[0] ?? []) as Array<[string, string[]]>;
+};
+
+const readGroup = async (client: RedisClient, group: string, count: number): Promise<Array<[string, string[]]>> =>
+  entriesOf(await client.sendCommand(["XREADGROUP", "GROUP", group, "c", "COUNT", String(count), "STREAMS", KEY, ">"]));
+
+export const redisToPostgres: Workload<Servers<RedisServer>, number> = {
+  ...common,
+  id: "connectors-redis",
+  title: "C2. Redis → PostgreSQL",
+  async prepare(mode: Mode) {
+    const records = size(mode, 100_000, 2_000);
+    const { broker, postgres } = await startBoth("redis-server", () => startRedis());
+    postgres.psql(`CREATE TABLE ${TABLE} (n integer PRIMARY KEY, pad text)`);
+    const client = createClient({ url: broker.url });
+    await client.connect();
+    try {
+      for (let i = 0; i < records; i += 1000) {
+        const multi = client.multi();
+        for (let j = i; j < Math.min(records, i + 1000); j++) multi.addCommand(["XADD", KEY, "*", "n", String(j), "pad", PAD]);
+        await multi.exec();
+      }
+    } finally {
+      await client.close();
+    }
+    let run = 0;
+    return { broker, postgres, records, next: () => ++run };
+  },
+  dispose: async ({ broker, postgres }) => void (await Promise.all([broker.stop(), postgres.stop()])),
+  records: (s) => s.records,
+  fingerprint: (s) => `${s.records} stream entries`,
+  contenders: {
+    "hand loop": async (s, sink): Promise<RunExtras> => {
+      const group = `raw${s.next()}`;
+      const t0 = performance.now();
+      const client = createClient({ url: s.broker.url });
+      await client.connect();
+      await client.sendCommand(["XGROUP", "CREATE", KEY, group, "0"]);
+      const got: number[] = [];
+      const acks: Array<Promise<unknown>> = [];
+      while (got.length < s.records) {
+        const entries = await readGroup(client, group, CHUNK);
+        if (entries.length === 0) break;
+        for (const [, fields] of entries) got.push(Number(fields[1]));
+        // Pipelined: the XACK goes out with the next XREADGROUP, one round trip for both.
+        acks.push(client.sendCommand(["XACK", KEY, group, ...entries.map((e) => e[0])]));
+      }
+      await Promise.all(acks);
+      const ms = performance.now() - t0;
+      await client.close();
+      sink(got);
+      return { elapsedMs: ms };
+    },
+    "tuned loop": async (s, sink): Promise<RunExtras> => {
+      const group = `hand${s.next()}`;
+      const pool = new pg.Pool({ connectionString: s.postgres.connectionString });
+      await emptyTable(pool);
+      const t0 = performance.now();
+      const client = createClient({ url: s.broker.url });
+      await client.connect();
+      await client.sendCommand(["XGROUP", "CREATE", KEY, group, "0"]);
+      let done = 0;
+      while (done < s.records) {
+        const entries = await readGroup(client, group, CHUNK);
+        if (entries.length === 0) break;
+        const ns: number[] = [];
+        const pads: string[] = [];
+        for (const [, fields] of entries) {
+          ns.push(Number(fields[1]));
+          pads.push(fields[3]!);
+        }
+        await pool.query(UPSERT(TABLE), [ns, pads]);
+        await client.sendCommand(["XACK", KEY, group, ...entries.map((e) => e[0])]);
+        done += entries.length;
+      }
+      const ms = performance.now() - t0;
+      await client.close();
+      sink(await tableNumbers(pool));
+      await pool.end();
+      return { elapsedMs: ms };
+    },
+    dstreams: async (s, sink): Promise<RunExtras> => {
+      const group = `pipe${s.next()}`;
+      const pool = new pg.Pool({ connectionString: s.postgres.connectionString });
+      await emptyTable(pool);
+      const ms = await runPipeline((ssc) => {
+        const source = redisStream(ssc, { url: s.broker.url, stream: KEY, group, consumer: "c", maxPerBatch: CHUNK, backpressure: false });
+        const rows = map((e: { fields: Readonly<Record<string, string>> }) => ({ n: Number(e.fields.n), pad: e.fields.pad }))(source.records);
+        return saveToPostgres(rows, { table: TABLE, keyColumns: ["n"], mode: "upsert", connection: s.postgres.connectionString });
+      }, s.records);
+      sink(await tableNumbers(pool));
+      await pool.end();
+      return { elapsedMs: ms };
+    },
+    RxJS: unavailable("Redis → PostgreSQL"),
+    Effect: unavailable("Redis → PostgreSQL"),
+  },
+};

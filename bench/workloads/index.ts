@@ -13,6 +13,7 @@ import { socketIngest } from "./socket.ts";
 import { windowedWordCount, windowLength } from "./windowed.ts";
 import { wordCount } from "./wordcount.ts";
 import { wordCountWithPage } from "./wordcount_ui.ts";
+import { BROKER_IDS } from "./_broker_scenario.ts";
 
 export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
   wordCount,
@@ -33,6 +34,8 @@ export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
 
 /**
  * Scenarios that are not races between contenders: they run dstreams alone, on real
- * clocks, after the table (`--only=overload` runs just that one).
+ * clocks, after the table (`--only=overload` runs just that one). The broker scenarios
+ * (`connectors`, `kafka`, or one of their workloads) race dstreams against the broker
+ * client's raw rate, with servers started on 127.0.0.1 (bench/workloads/_broker_scenario.ts).
  */
-export const SCENARIOS: ReadonlyArray<string> = ["latency", "overload", "checkpoint"];
+export const SCENARIOS: ReadonlyArray<string> = ["latency", "overload", "checkpoint", ...BROKER_IDS];
