@@ -2,16 +2,14 @@
  * The broker scenarios of `npm run bench`: connectors (NATS/Redis → PostgreSQL,
  * bench/workloads/connectors.ts) and Kafka → word count (bench/workloads/kafka_throughput.ts).
  * They need servers, so they run after the table, each workload in its own Node process
- * (`run.ts --child=<id>`), with the harness's protocol (verify run, warm-up, timed rounds in
+ * (the harness's `runBench`, isolated: `run.ts --child=<id>`), with the harness's protocol (verify run, warm-up, timed rounds in
  * rotating order, results checked equal to the hand loop's). Here the hand loop is the broker
  * client's raw consume rate: "vs raw" is the issue's ratio. A workload whose servers cannot
  * start gets rows that say so (ERROR with the reason), never no rows.
  */
-import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
-import { type AnyWorkload, type ContenderName, type ContenderResult, type Mode, type Row, rowsOf } from "../harness.ts";
+import { type AnyWorkload, type ContenderName, type Mode, type Row, runBench } from "../harness.ts";
 
 /** Scenario ids and the workloads each runs (ids spelled here so that listing them loads no broker client). */
 export const BROKER_SCENARIOS: Readonly<Record<string, ReadonlyArray<string>>> = {
@@ -31,27 +29,6 @@ export const brokerWorkloads = async (): Promise<ReadonlyArray<AnyWorkload>> => 
 const CONTENDERS: ReadonlyArray<ContenderName> = ["hand loop", "tuned loop", "dstreams"];
 const LABEL: Readonly<Record<string, string>> = { "hand loop": "raw client", "tuned loop": "by hand", dstreams: "dstreams" };
 
-const RESULT_PREFIX = "@@bench-result ";
-const runScript = fileURLToPath(new URL("../run.ts", import.meta.url));
-
-/** Measures one workload in a fresh process (the harness's child mode, through run.ts). */
-const measureInChild = (workload: AnyWorkload, mode: Mode, timeoutMs: number): Promise<ContenderResult[]> =>
-  new Promise((resolve) => {
-    const args = [...process.execArgv, runScript, `--child=${workload.id}`, `--contenders=${CONTENDERS.join(",")}`, ...(mode.quick ? ["--quick"] : [])];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (d: string) => (out += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      const line = out.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
-      if (line !== undefined) return resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as ContenderResult[]);
-      const message = `child process ended (${signal ?? `exit ${code}`}) without a result${signal === "SIGKILL" ? ` (timed out after ${timeoutMs / 1000} s)` : ""}`;
-      resolve(CONTENDERS.map((contender) => ({ workload: workload.id, contender, status: "error", message })));
-    });
-  });
-
 export interface BrokerReport {
   readonly date: string;
   readonly mode: "quick" | "full";
@@ -70,10 +47,11 @@ export const runBrokerScenarios = async (ids: ReadonlyArray<string>, mode: Mode,
     log(`[bench] ${workload.title}: ${CONTENDERS.map((c) => LABEL[c]).join(", ")}…`);
     const start = loadavg()[0]!;
     const started = performance.now();
-    const results = await measureInChild(workload, mode, 20 * 60 * 1000);
+    // The harness's own protocol, in a child process (run.ts's child mode knows these ids).
+    const report = await runBench([workload], { mode, contenders: CONTENDERS, isolate: true, out: null, log: () => {} });
     loads.push({ workload: workload.id, start, end: loadavg()[0]! });
-    log(`[bench]   ${results.map((r) => `${LABEL[r.contender]}: ${r.status}${r.message === undefined ? "" : ` (${r.message})`}`).join(", ")} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-    rows.push(...rowsOf(workload, results));
+    log(`[bench]   ${report.rows.map((r) => `${LABEL[r.contender]}: ${r.status}${r.message === undefined ? "" : ` (${r.message})`}`).join(", ")} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    rows.push(...report.rows);
   }
   return { date: new Date().toISOString(), mode: mode.quick ? "quick" : "full", node: process.version, loadAverage: loads, rows };
 };

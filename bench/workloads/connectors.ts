@@ -58,13 +58,44 @@ const startBoth = async <B extends { stop(): Promise<void> }>(what: string, star
   throw new Error(`cannot start the servers on 127.0.0.1 (${reasons.filter((r) => r !== "").join("; ")})`);
 };
 
+/** Starts the servers, creates the table, writes `records` records to the broker with `fill`. */
+const prepareServers = async <B extends { stop(): Promise<void> }>(
+  mode: Mode,
+  what: string,
+  start: () => Promise<B>,
+  fill: (broker: B, records: number) => Promise<void>,
+): Promise<Servers<B>> => {
+  const records = size(mode, 100_000, 2_000);
+  const { broker, postgres } = await startBoth(what, start);
+  try {
+    postgres.psql(`CREATE TABLE ${TABLE} (n integer PRIMARY KEY, pad text)`);
+    await fill(broker, records);
+  } catch (error) {
+    await Promise.all([broker.stop(), postgres.stop()]);
+    throw error;
+  }
+  let run = 0;
+  return { broker, postgres, records, next: () => ++run };
+};
+
+/**
+ * A run that writes into the table: emptied first, `run` times itself (ms), then the
+ * table's record numbers go to the sink.
+ */
+const intoTable = async (s: Servers<unknown>, sink: (records: ReadonlyArray<number>) => void, run: () => Promise<number>): Promise<RunExtras> => {
+  const pool = new pg.Pool({ connectionString: s.postgres.connectionString });
+  try {
+    await pool.query(`TRUNCATE ${TABLE}`);
+    const ms = await run();
+    sink((await pool.query<{ n: number }>(`SELECT n FROM ${TABLE}`)).rows.map((r) => r.n));
+    return { elapsedMs: ms };
+  } finally {
+    await pool.end();
+  }
+};
+
 /** The table emptied before a run, read back after it. */
 const TABLE = "bench_rows";
-
-const emptyTable = async (pool: pg.Pool) => void (await pool.query(`TRUNCATE ${TABLE}`));
-
-/** The record numbers in the table (after a run, untimed). */
-const tableNumbers = async (pool: pg.Pool): Promise<number[]> => (await pool.query<{ n: number }>(`SELECT n FROM ${TABLE}`)).rows.map((r) => r.n);
 
 const digest = (n: number): number => mix(n, 0x9e37);
 
@@ -74,6 +105,8 @@ const common = {
   warmups: 1,
   digest,
   light: (n: number) => n,
+  dispose: async ({ broker, postgres }: Servers<{ stop(): Promise<void> }>) => void (await Promise.all([broker.stop(), postgres.stop()])),
+  records: (s: Servers<unknown>) => s.records,
 };
 
 /** A dstreams pipeline on a manual clock, advanced until the sink has written `n` records; ms from start to then. */
@@ -106,29 +139,23 @@ export const natsToPostgres: Workload<Servers<NatsServer>, number> = {
   ...common,
   id: "connectors-nats",
   title: "C1. NATS → PostgreSQL",
-  async prepare(mode: Mode) {
-    const records = size(mode, 100_000, 2_000);
-    const { broker, postgres } = await startBoth("nats-server -js", () => startNats());
-    postgres.psql(`CREATE TABLE ${TABLE} (n integer PRIMARY KEY, pad text)`);
-    const nc = await connect({ servers: broker.servers });
-    try {
-      const jsm = await jetstreamManager(nc);
-      await jsm.streams.add({ name: STREAM, subjects: ["bench"] });
-      const js = jetstream(nc);
-      const pending: Array<Promise<unknown>> = [];
-      for (let i = 0; i < records; i++) {
-        pending.push(js.publish("bench", `{"n":${i},"pad":"${PAD}"}`));
-        if (pending.length >= 1000) await Promise.all(pending.splice(0));
+  prepare: (mode: Mode) =>
+    prepareServers(mode, "nats-server -js", () => startNats(), async (broker, records) => {
+      const nc = await connect({ servers: broker.servers });
+      try {
+        const jsm = await jetstreamManager(nc);
+        await jsm.streams.add({ name: STREAM, subjects: ["bench"] });
+        const js = jetstream(nc);
+        const pending: Array<Promise<unknown>> = [];
+        for (let i = 0; i < records; i++) {
+          pending.push(js.publish("bench", `{"n":${i},"pad":"${PAD}"}`));
+          if (pending.length >= 1000) await Promise.all(pending.splice(0));
+        }
+        await Promise.all(pending);
+      } finally {
+        await nc.close();
       }
-      await Promise.all(pending);
-    } finally {
-      await nc.close();
-    }
-    let run = 0;
-    return { broker, postgres, records, next: () => ++run };
-  },
-  dispose: async ({ broker, postgres }) => void (await Promise.all([broker.stop(), postgres.stop()])),
-  records: (s) => s.records,
+    }),
   fingerprint: (s) => `${s.records} JetStream messages`,
   contenders: {
     "hand loop": async (s, sink): Promise<RunExtras> => {
@@ -152,10 +179,9 @@ export const natsToPostgres: Workload<Servers<NatsServer>, number> = {
       sink(got);
       return { elapsedMs: ms };
     },
-    "tuned loop": async (s, sink): Promise<RunExtras> => {
+    "tuned loop": (s, sink) => intoTable(s, sink, async () => {
       const durable = `hand${s.next()}`;
       const pool = new pg.Pool({ connectionString: s.postgres.connectionString });
-      await emptyTable(pool);
       const t0 = performance.now();
       const nc = await connect({ servers: s.broker.servers });
       const jsm = await jetstreamManager(nc);
@@ -179,16 +205,12 @@ export const natsToPostgres: Workload<Servers<NatsServer>, number> = {
         done += ns.length;
       }
       const ms = performance.now() - t0;
-      await nc.close();
-      sink(await tableNumbers(pool));
-      await pool.end();
-      return { elapsedMs: ms };
-    },
-    dstreams: async (s, sink): Promise<RunExtras> => {
+      await Promise.all([nc.close(), pool.end()]);
+      return ms;
+    }),
+    dstreams: (s, sink) => intoTable(s, sink, () => {
       const durable = `pipe${s.next()}`;
-      const pool = new pg.Pool({ connectionString: s.postgres.connectionString });
-      await emptyTable(pool);
-      const ms = await runPipeline((ssc) => {
+      return runPipeline((ssc) => {
         const source = jetStream(ssc, {
           servers: s.broker.servers,
           stream: STREAM,
@@ -199,10 +221,7 @@ export const natsToPostgres: Workload<Servers<NatsServer>, number> = {
         });
         return saveToPostgres(source.records, { table: TABLE, keyColumns: ["n"], mode: "upsert", connection: s.postgres.connectionString });
       }, s.records);
-      sink(await tableNumbers(pool));
-      await pool.end();
-      return { elapsedMs: ms };
-    },
+    }),
     RxJS: unavailable("NATS → PostgreSQL"),
     Effect: unavailable("NATS → PostgreSQL"),
   },
@@ -233,26 +252,20 @@ export const redisToPostgres: Workload<Servers<RedisServer>, number> = {
   ...common,
   id: "connectors-redis",
   title: "C2. Redis → PostgreSQL",
-  async prepare(mode: Mode) {
-    const records = size(mode, 100_000, 2_000);
-    const { broker, postgres } = await startBoth("redis-server", () => startRedis());
-    postgres.psql(`CREATE TABLE ${TABLE} (n integer PRIMARY KEY, pad text)`);
-    const client = createClient({ url: broker.url });
-    await client.connect();
-    try {
-      for (let i = 0; i < records; i += 1000) {
-        const multi = client.multi();
-        for (let j = i; j < Math.min(records, i + 1000); j++) multi.addCommand(["XADD", KEY, "*", "n", String(j), "pad", PAD]);
-        await multi.exec();
+  prepare: (mode: Mode) =>
+    prepareServers(mode, "redis-server", () => startRedis(), async (broker, records) => {
+      const client = createClient({ url: broker.url });
+      await client.connect();
+      try {
+        for (let i = 0; i < records; i += 1000) {
+          const multi = client.multi();
+          for (let j = i; j < Math.min(records, i + 1000); j++) multi.addCommand(["XADD", KEY, "*", "n", String(j), "pad", PAD]);
+          await multi.exec();
+        }
+      } finally {
+        await client.close();
       }
-    } finally {
-      await client.close();
-    }
-    let run = 0;
-    return { broker, postgres, records, next: () => ++run };
-  },
-  dispose: async ({ broker, postgres }) => void (await Promise.all([broker.stop(), postgres.stop()])),
-  records: (s) => s.records,
+    }),
   fingerprint: (s) => `${s.records} stream entries`,
   contenders: {
     "hand loop": async (s, sink): Promise<RunExtras> => {
@@ -276,10 +289,9 @@ export const redisToPostgres: Workload<Servers<RedisServer>, number> = {
       sink(got);
       return { elapsedMs: ms };
     },
-    "tuned loop": async (s, sink): Promise<RunExtras> => {
+    "tuned loop": (s, sink) => intoTable(s, sink, async () => {
       const group = `hand${s.next()}`;
       const pool = new pg.Pool({ connectionString: s.postgres.connectionString });
-      await emptyTable(pool);
       const t0 = performance.now();
       const client = createClient({ url: s.broker.url });
       await client.connect();
@@ -299,24 +311,17 @@ export const redisToPostgres: Workload<Servers<RedisServer>, number> = {
         done += entries.length;
       }
       const ms = performance.now() - t0;
-      await client.close();
-      sink(await tableNumbers(pool));
-      await pool.end();
-      return { elapsedMs: ms };
-    },
-    dstreams: async (s, sink): Promise<RunExtras> => {
+      await Promise.all([client.close(), pool.end()]);
+      return ms;
+    }),
+    dstreams: (s, sink) => intoTable(s, sink, () => {
       const group = `pipe${s.next()}`;
-      const pool = new pg.Pool({ connectionString: s.postgres.connectionString });
-      await emptyTable(pool);
-      const ms = await runPipeline((ssc) => {
+      return runPipeline((ssc) => {
         const source = redisStream(ssc, { url: s.broker.url, stream: KEY, group, consumer: "c", maxPerBatch: CHUNK, backpressure: false });
         const rows = map((e: { fields: Readonly<Record<string, string>> }) => ({ n: Number(e.fields.n), pad: e.fields.pad }))(source.records);
         return saveToPostgres(rows, { table: TABLE, keyColumns: ["n"], mode: "upsert", connection: s.postgres.connectionString });
       }, s.records);
-      sink(await tableNumbers(pool));
-      await pool.end();
-      return { elapsedMs: ms };
-    },
+    }),
     RxJS: unavailable("Redis → PostgreSQL"),
     Effect: unavailable("Redis → PostgreSQL"),
   },

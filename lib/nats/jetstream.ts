@@ -16,17 +16,15 @@
  */
 import { connect, createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
-import { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
 import { InputDStream, type TakenBatch } from "../dstream/_input.ts";
 import type { RateControl, StreamingGraph } from "../dstream/_graph.ts";
 import type { DStream } from "../dstream/dstream.ts";
-import { DeadLetter } from "../dstream/dead_letter.ts";
-import { flatMap } from "../dstream/stateless.ts";
+import type { DeadLetter } from "../dstream/dead_letter.ts";
 import type { Recoverable } from "../checkpoint/recoverable.ts";
 import { type StateCodec, v8StateCodec } from "../checkpoint/state_codec.ts";
 import { graphOf, type StreamingContext } from "../context/streaming_context.ts";
-import { checkMaxRate } from "../sources/rate_limiter.ts";
+import { batchBudget, brokerRateControl, checkBrokerOptions, checkRequiredStrings, type Decoded as DecodedAs, decodedBatch, errorText, splitDecoded } from "../sources/_broker_source.ts";
 import { describeValue } from "../_describe.ts";
 
 /**
@@ -100,10 +98,9 @@ interface JetStreamState {
   readonly highest: number;
 }
 
-type Decoded<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly letter: DeadLetter<NatsMessage> };
+type Decoded<A> = DecodedAs<A, NatsMessage>;
 
 const text = new TextDecoder();
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const isAuthError = (error: unknown): boolean => /authorization|authentication|auth/i.test(errorText(error)) || (error as { code?: unknown })?.code === "AUTHORIZATION_VIOLATION";
 
 /** Runs of consecutive numbers: [1, 2, 3, 7] → [[1, 3], [7, 7]]. */
@@ -174,12 +171,7 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
   constructor(graph: StreamingGraph, options: JetStreamOptions<A>) {
     super(graph, "jetstream");
     this.options = options;
-    this.#rate = graph.rateControl?.(this as InputDStream<unknown>, {
-      backpressure: options.backpressure,
-      initialRate: options.initialRate,
-      minRate: options.minRate,
-      maxRate: options.maxRate,
-    });
+    this.#rate = brokerRateControl(graph, this as InputDStream<unknown>, options);
     graph.registerRecoverable(this as Recoverable<unknown>);
   }
 
@@ -272,12 +264,7 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
   #replayUntil = Number.NEGATIVE_INFINITY;
 
   #budget(time: Time): number {
-    let n = this.options.maxPerBatch ?? 10_000;
-    const rate = this.#rate?.rate() ?? this.options.maxRate;
-    if (rate !== undefined) n = Math.min(n, Math.max(1, Math.ceil((rate * this.context.batchDuration.milliseconds) / 1000)));
-    // Catching up after a restore is backlogged by nature; a smaller batch would differ from the first run's.
-    if (this.context.backlog().backlogged && time.milliseconds > this.#replayUntil) n = Math.max(1, Math.ceil(n / 10));
-    return n;
+    return batchBudget(this as InputDStream<unknown>, this.#rate, this.options, time, this.#replayUntil);
   }
 
   /** One `no_wait` pull of up to `n` messages: what the consumer has now, without waiting for more. */
@@ -428,24 +415,7 @@ export class JetStreamInput<A> extends InputDStream<Decoded<A>> implements Recov
   }
 
   #batch(time: Time, messages: ReadonlyArray<NatsMessage>): TakenBatch<Decoded<A>> {
-    const decode = this.options.decode;
-    const decoded: Array<Decoded<A>> = [];
-    let rejected = 0;
-    for (const m of messages) {
-      if (decode === undefined) {
-        decoded.push({ ok: true, value: m as unknown as A });
-        continue;
-      }
-      try {
-        decoded.push({ ok: true, value: decode(m) });
-      } catch (error) {
-        rejected++;
-        decoded.push({ ok: false, letter: new DeadLetter<NatsMessage>(m, [`decode threw: ${errorText(error)}`], time, this.name) });
-      }
-    }
-    this.context.reportBatchMetrics(this as InputDStream<unknown>, time, { natsMessages: messages.length, natsRejected: rejected });
-    const parts = Math.max(1, Math.min(this.context.defaultParallelism, decoded.length));
-    return { rdd: RDD.fromArray(decoded, parts), count: decoded.length };
+    return decodedBatch(this as InputDStream<unknown>, time, messages, this.options.decode, { counted: "natsMessages", rejected: "natsRejected" });
   }
 
   snapshot(_time: Time, stateTime: Time): JetStreamState {
@@ -504,15 +474,9 @@ const subjectMatches = (filter: string, subject: string): boolean => {
 
 const checkOptions = <A>(options: JetStreamOptions<A>): void => {
   if (typeof options !== "object" || options === null) throw new TypeError(`jetStream needs options { servers, stream, durable }, got ${describeValue(options)}`);
-  for (const key of ["stream", "durable"] as const) {
-    if (typeof options[key] !== "string" || options[key] === "") throw new TypeError(`jetStream's ${key} must be a non-empty string, got ${describeValue(options[key])}`);
-  }
+  checkRequiredStrings(options, "jetStream", ["stream", "durable"]);
   if (options.servers === undefined || options.servers.length === 0) throw new TypeError(`jetStream's servers must name a server, e.g. "127.0.0.1:4222"`);
-  if (options.maxRate !== undefined) checkMaxRate(options.maxRate, "jetStream");
-  if (options.maxPerBatch !== undefined && (!Number.isInteger(options.maxPerBatch) || options.maxPerBatch < 1)) {
-    throw new TypeError(`jetStream's maxPerBatch must be a positive integer, got ${describeValue(options.maxPerBatch)}`);
-  }
-  if (options.decode !== undefined && typeof options.decode !== "function") throw new TypeError(`jetStream's decode must be a function (message) => record, got ${describeValue(options.decode)}`);
+  checkBrokerOptions(options, "jetStream", "message");
 };
 
 /**
@@ -534,7 +498,5 @@ const checkOptions = <A>(options: JetStreamOptions<A>): void => {
 export const jetStream = <A = NatsMessage>(ssc: StreamingContext, options: JetStreamOptions<A>): JetStreamSource<A> => {
   checkOptions(options);
   const input = new JetStreamInput<A>(graphOf(ssc), options);
-  const records = flatMap((d: Decoded<A>) => (d.ok ? [d.value] : []))(input);
-  const deadLetters = flatMap((d: Decoded<A>) => (d.ok ? [] : [d.letter]))(input);
-  return { records, deadLetters, input };
+  return { ...splitDecoded(input), input };
 };

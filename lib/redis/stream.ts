@@ -14,18 +14,15 @@
 import { hostname } from "node:os";
 import process from "node:process";
 import { createClient } from "redis";
-import { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
 import { InputDStream, type TakenBatch } from "../dstream/_input.ts";
 import type { RateControl, StreamingGraph } from "../dstream/_graph.ts";
 import type { DStream } from "../dstream/dstream.ts";
-import { DeadLetter } from "../dstream/dead_letter.ts";
-import { flatMap } from "../dstream/stateless.ts";
+import type { DeadLetter } from "../dstream/dead_letter.ts";
 import type { Recoverable } from "../checkpoint/recoverable.ts";
 import { type StateCodec, v8StateCodec } from "../checkpoint/state_codec.ts";
 import { graphOf, type StreamingContext } from "../context/streaming_context.ts";
-import { checkMaxRate } from "../sources/rate_limiter.ts";
-import { describeValue } from "../_describe.ts";
+import { batchBudget, brokerRateControl, checkBrokerOptions, checkRequiredStrings, type Decoded as DecodedAs, decodedBatch, errorText, splitDecoded } from "../sources/_broker_source.ts";
 
 /**
  * One stream entry: its id (`1700000000000-0`) and its fields.
@@ -90,7 +87,7 @@ interface RedisState {
   readonly batches: ReadonlyArray<readonly [number, ReadonlyArray<string>]>;
 }
 
-type Decoded<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly letter: DeadLetter<RedisEntry> };
+type Decoded<A> = DecodedAs<A, RedisEntry>;
 
 /** The few calls of node-redis's client this source makes (raw commands, so replies stay RESP-shaped). */
 interface Client {
@@ -132,7 +129,6 @@ const readReply = (reply: unknown): RedisEntry[] => {
   return out;
 };
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const isAuthError = (error: unknown): boolean => /WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username-password/i.test(errorText(error));
 
 /**
@@ -178,12 +174,7 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
     super(graph, "redisStreams");
     this.options = options;
     this.consumer = options.consumer ?? `${hostname()}-${process.pid}`;
-    this.#rate = graph.rateControl?.(this as InputDStream<unknown>, {
-      backpressure: options.backpressure,
-      initialRate: options.initialRate,
-      minRate: options.minRate,
-      maxRate: options.maxRate,
-    });
+    this.#rate = brokerRateControl(graph, this as InputDStream<unknown>, options);
     graph.registerRecoverable(this as Recoverable<unknown>);
   }
 
@@ -254,17 +245,12 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
     return client;
   }
 
-  /** How many entries the batch may take: maxPerBatch, the rate, and less while backlogged. */
   /** Batches up to this time are generated again after a restore: they take what they took the first time. */
   #replayUntil = Number.NEGATIVE_INFINITY;
 
+  /** How many entries the batch may take: maxPerBatch, the rate, and less while backlogged. */
   #budget(time: Time): number {
-    let n = this.options.maxPerBatch ?? 10_000;
-    const rate = this.#rate?.rate() ?? this.options.maxRate;
-    if (rate !== undefined) n = Math.min(n, Math.max(1, Math.ceil((rate * this.context.batchDuration.milliseconds) / 1000)));
-    // Catching up after a restore is backlogged by nature; a smaller batch would differ from the first run's.
-    if (this.context.backlog().backlogged && time.milliseconds > this.#replayUntil) n = Math.max(1, Math.ceil(n / 10));
-    return n;
+    return batchBudget(this as InputDStream<unknown>, this.#rate, this.options, time, this.#replayUntil);
   }
 
   protected override async take(time: Time): Promise<TakenBatch<Decoded<A>>> {
@@ -403,24 +389,7 @@ export class RedisStreamInput<A> extends InputDStream<Decoded<A>> implements Rec
   }
 
   #batch(time: Time, entries: ReadonlyArray<RedisEntry>): TakenBatch<Decoded<A>> {
-    const decode = this.options.decode;
-    const decoded: Array<Decoded<A>> = [];
-    let rejected = 0;
-    for (const entry of entries) {
-      if (decode === undefined) {
-        decoded.push({ ok: true, value: entry as unknown as A });
-        continue;
-      }
-      try {
-        decoded.push({ ok: true, value: decode(entry) });
-      } catch (error) {
-        rejected++;
-        decoded.push({ ok: false, letter: new DeadLetter<RedisEntry>(entry, [`decode threw: ${errorText(error)}`], time, this.name) });
-      }
-    }
-    this.context.reportBatchMetrics(this as InputDStream<unknown>, time, { redisEntries: entries.length, redisRejected: rejected });
-    const parts = Math.max(1, Math.min(this.context.defaultParallelism, decoded.length));
-    return { rdd: RDD.fromArray(decoded, parts), count: decoded.length };
+    return decodedBatch(this as InputDStream<unknown>, time, entries, this.options.decode, { counted: "redisEntries", rejected: "redisRejected" });
   }
 
   snapshot(_time: Time, stateTime: Time): RedisState {
@@ -476,15 +445,8 @@ const safeUrl = (url: string): string => {
 };
 
 const checkOptions = <A>(options: RedisStreamOptions<A>): void => {
-  if (typeof options !== "object" || options === null) throw new TypeError(`redisStream needs options { url, stream, group }, got ${describeValue(options)}`);
-  for (const key of ["url", "stream", "group"] as const) {
-    if (typeof options[key] !== "string" || options[key] === "") throw new TypeError(`redisStream's ${key} must be a non-empty string, got ${describeValue(options[key])}`);
-  }
-  if (options.maxRate !== undefined) checkMaxRate(options.maxRate, "redisStream");
-  if (options.maxPerBatch !== undefined && (!Number.isInteger(options.maxPerBatch) || options.maxPerBatch < 1)) {
-    throw new TypeError(`redisStream's maxPerBatch must be a positive integer, got ${describeValue(options.maxPerBatch)}`);
-  }
-  if (options.decode !== undefined && typeof options.decode !== "function") throw new TypeError(`redisStream's decode must be a function (entry) => record, got ${describeValue(options.decode)}`);
+  checkRequiredStrings(options, "redisStream", ["url", "stream", "group"]);
+  checkBrokerOptions(options, "redisStream", "entry");
 };
 
 /**
@@ -507,7 +469,5 @@ const checkOptions = <A>(options: RedisStreamOptions<A>): void => {
 export const redisStream = <A = RedisEntry>(ssc: StreamingContext, options: RedisStreamOptions<A>): RedisStreamSource<A> => {
   checkOptions(options);
   const input = new RedisStreamInput<A>(graphOf(ssc), options);
-  const records = flatMap((d: Decoded<A>) => (d.ok ? [d.value] : []))(input);
-  const deadLetters = flatMap((d: Decoded<A>) => (d.ok ? [] : [d.letter]))(input);
-  return { records, deadLetters, input };
+  return { ...splitDecoded(input), input };
 };
