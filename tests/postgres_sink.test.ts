@@ -95,6 +95,22 @@ t.test("a row violating a constraint becomes a dead letter with the database's m
   t.equal(seen.length, 1);
 });
 
+t.test("upsert: a row violating a constraint becomes a dead letter; the bulk statement wrote nothing, the good rows are written row by row", async (t) => {
+  server.psql("CREATE TABLE checked_upsert (word text PRIMARY KEY, n integer NOT NULL CHECK (n >= 0)); INSERT INTO checked_upsert VALUES ('ok', 0)");
+  const { sink, errors } = await runBatches<Count>([[{ word: "ok", n: 1 }, { word: "bad", n: -1 }, { word: "fine", n: 2 }], [{ word: "later", n: 3 }]], {
+    table: "checked_upsert",
+    keyColumns: ["word"],
+    mode: "upsert",
+    connection: server.connectionString,
+  });
+  t.same(errors, []);
+  t.same(rowsOf("SELECT word || '=' || n FROM checked_upsert ORDER BY word"), ["fine=2", "later=3", "ok=1"]);
+  t.equal(sink.rejected, 1);
+  t.equal(sink.written, 3);
+  t.same(sink.deadLetters.map((l) => l.raw), [{ word: "bad", n: -1 }]);
+  t.match(sink.deadLetters[0]!.errors[0], /violates check constraint "checked_upsert_n_check"/);
+});
+
 t.test("a refused login fails the batch at once, saying what to check", async (t) => {
   const wrong = server.connectionString.replace(/:[^:@]*@/, ":wrong-password@");
   const { errors } = await runBatches<Count>([[{ word: "a", n: 1 }]], { table: "counts", keyColumns: ["word"], mode: "upsert", connection: wrong });

@@ -338,14 +338,20 @@ class PostgresWriter<A> implements PostgresSink<A> {
   async #writePartition(client: PoolClient, records: ReadonlyArray<A>, time: Time, partition: number): Promise<"skipped" | { written: number; letters: Array<DeadLetter<A>> }> {
     const shape = await this.#tableShape(client);
     const { rows, letters } = this.#rows(records, time);
-    const write = async (tx: ClientBase) => {
-      const outcome = rows.length === 0 ? { written: 0, letters: [] as Array<DeadLetter<A>> } : await this.#insert(tx, rows, shape, time);
+    const write = async (tx: ClientBase, bulkFirst = true) => {
+      const outcome = rows.length === 0 ? { written: 0, letters: [] as Array<DeadLetter<A>> } : await this.#insert(tx, rows, shape, time, bulkFirst);
       return { written: outcome.written, letters: [...letters, ...outcome.letters] };
     };
     if (this.#options.mode === "upsert") {
+      if (rows.length === 0) return { written: 0, letters };
+      // One statement is its own transaction: the partition's rows commit together, in one
+      // round trip instead of five (BEGIN, SAVEPOINT, INSERT, RELEASE, COMMIT).
+      const bulk = await this.#insertAll(client, rows, shape);
+      if (bulk !== undefined) return { written: bulk, letters };
+      // Some row is bad (nothing was written): row by row in one transaction, to find which.
       await client.query("BEGIN");
       try {
-        const result = await write(client);
+        const result = await write(client, false);
         await client.query("COMMIT");
         return result;
       } catch (error) {
@@ -375,12 +381,8 @@ class PostgresWriter<A> implements PostgresSink<A> {
     return sql;
   }
 
-  async #insert(
-    tx: ClientBase,
-    rows: ReadonlyArray<{ record: A; row: Readonly<Record<string, unknown>> }>,
-    shape: TableShape,
-    time: Time,
-  ): Promise<{ written: number; letters: Array<DeadLetter<A>> }> {
+  /** The statement, its parameters for some rows, and the rows to write (the last of each key). */
+  #prepared(rows: ReadonlyArray<{ record: A; row: Readonly<Record<string, unknown>> }>, shape: TableShape) {
     const columns = this.#columns(rows, shape);
     const keys = this.#options.keyColumns ?? [];
     // ON CONFLICT cannot touch one row twice in a statement: the last record of a key wins, as row by row.
@@ -397,14 +399,39 @@ class PostgresWriter<A> implements PostgresSink<A> {
     }
     const sql = this.#statement(columns, shape);
     const params = (some: ReadonlyArray<{ row: Readonly<Record<string, unknown>> }>) => columns.map((c) => some.map((r) => toParam(r.row[c], shape.types.get(c)!)));
-    await tx.query("SAVEPOINT dstreams_bulk");
+    return { sql, params, unique };
+  }
+
+  /** All rows in one statement outside a transaction: how many were written, or `undefined` when the database rejected some row (then none was). */
+  async #insertAll(client: ClientBase, rows: ReadonlyArray<{ record: A; row: Readonly<Record<string, unknown>> }>, shape: TableShape): Promise<number | undefined> {
+    const { sql, params, unique } = this.#prepared(rows, shape);
     try {
-      await tx.query(sql, params(unique));
-      await tx.query("RELEASE SAVEPOINT dstreams_bulk");
-      return { written: unique.length, letters: [] };
+      await client.query(sql, params(unique));
+      return unique.length;
     } catch (error) {
       if (!isDataError(error)) throw error;
-      await tx.query("ROLLBACK TO SAVEPOINT dstreams_bulk");
+      return undefined;
+    }
+  }
+
+  async #insert(
+    tx: ClientBase,
+    rows: ReadonlyArray<{ record: A; row: Readonly<Record<string, unknown>> }>,
+    shape: TableShape,
+    time: Time,
+    bulkFirst = true,
+  ): Promise<{ written: number; letters: Array<DeadLetter<A>> }> {
+    const { sql, params, unique } = this.#prepared(rows, shape);
+    if (bulkFirst) {
+      await tx.query("SAVEPOINT dstreams_bulk");
+      try {
+        await tx.query(sql, params(unique));
+        await tx.query("RELEASE SAVEPOINT dstreams_bulk");
+        return { written: unique.length, letters: [] };
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        await tx.query("ROLLBACK TO SAVEPOINT dstreams_bulk");
+      }
     }
     // Some row is bad: row by row, each under its own savepoint, to find which.
     let written = 0;
