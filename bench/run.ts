@@ -100,7 +100,8 @@ if (child !== undefined) {
   if (brokerIds.length > 0) {
     const brokers = await runBrokerScenarios(brokerIds, mode, (line) => console.error(line));
     console.log(`\n${formatBrokerReport(brokers)}`);
-    if (brokers.rows.some((r) => r.status === "mismatch")) process.exitCode = 1;
+    // As in the table: a row that is not a measurement (a server that did not start, results that differ) fails the run.
+    if (brokers.rows.some((r) => r.status === "mismatch" || r.status === "error")) process.exitCode = 1;
     if (!flag("no-out")) {
       const file = new URL(mode.quick ? "./results-connectors-quick.json" : "./results-connectors.json", import.meta.url);
       writeFileSync(file, `${JSON.stringify(brokers, null, 2)}\n`);

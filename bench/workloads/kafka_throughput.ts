@@ -170,7 +170,7 @@ const kafkaWordCount = (id: string, title: string, messageBytes: number, full: n
       }
     } catch (error) {
       await broker.stop();
-      throw new Error(`cannot write the bench's topic to Kafka at ${broker.brokers}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`cannot write the bench's topic to Kafka at ${broker.brokers} (${(error as Error).message}): is a broker running there? (DSTREAMS_KAFKA_BROKERS names it; unset, one is started with scripts/kafka/broker.sh)`, { cause: error });
     } finally {
       await Promise.all([admin.close().catch(() => {}), producer.close().catch(() => {})]);
     }
