@@ -32,6 +32,8 @@ const LABEL: Readonly<Record<string, string>> = { "hand loop": "raw client", "tu
 export interface BrokerReport {
   readonly date: string;
   readonly mode: "quick" | "full";
+  /** The dstreams commit measured (as in results.json). */
+  readonly commit: string;
   readonly node: string;
   /** 1-minute load average before and after each workload. */
   readonly loadAverage: ReadonlyArray<{ readonly workload: string; readonly start: number; readonly end: number }>;
@@ -43,6 +45,7 @@ export const runBrokerScenarios = async (ids: ReadonlyArray<string>, mode: Mode,
   const wanted = new Set(ids.flatMap((id) => BROKER_SCENARIOS[id] ?? [id]));
   const rows: Row[] = [];
   const loads: Array<{ workload: string; start: number; end: number }> = [];
+  let commit = "unknown";
   for (const workload of (await brokerWorkloads()).filter((w) => wanted.has(w.id))) {
     log(`[bench] ${workload.title}: ${CONTENDERS.map((c) => LABEL[c]).join(", ")}…`);
     const start = loadavg()[0]!;
@@ -52,8 +55,9 @@ export const runBrokerScenarios = async (ids: ReadonlyArray<string>, mode: Mode,
     loads.push({ workload: workload.id, start, end: loadavg()[0]! });
     log(`[bench]   ${report.rows.map((r) => `${LABEL[r.contender]}: ${r.status}${r.message === undefined ? "" : ` (${r.message})`}`).join(", ")} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     rows.push(...report.rows);
+    commit = report.commit;
   }
-  return { date: new Date().toISOString(), mode: mode.quick ? "quick" : "full", node: process.version, loadAverage: loads, rows };
+  return { date: new Date().toISOString(), mode: mode.quick ? "quick" : "full", commit, node: process.version, loadAverage: loads, rows };
 };
 
 /** The scenario's table: one row per workload and contender, the ratio against the raw client. */
