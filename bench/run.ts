@@ -95,6 +95,11 @@ if (child !== undefined) {
     const child = spawnSync(process.execPath, ["--expose-gc", "--import", "./bench/loader/register.mjs", "bench/checkpoint.ts"], { stdio: ["ignore", "inherit", "inherit"] });
     if (child.status !== 0) process.exitCode = 1;
   }
+  // PySpark's MLlib on the ML rows' input (bench/mllib.ts; creates bench/.venv with pip on first use): a JVM to start, so not in --quick unless named.
+  if ((only === undefined && !mode.quick) || only?.includes("mllib")) {
+    const child = spawnSync(process.execPath, ["--expose-gc", "--import", "./bench/loader/register.mjs", "bench/mllib.ts", ...(mode.quick ? ["--quick"] : [])], { stdio: ["ignore", "inherit", "inherit"] });
+    if (child.status !== 0) process.exitCode = 1;
+  }
   // Connectors and Kafka against their clients' raw rates: servers to start, so not in --quick unless named.
   const brokerIds = only === undefined ? (mode.quick ? [] : ["connectors", "kafka"]) : only.filter((id) => BROKER_IDS.includes(id));
   if (brokerIds.length > 0) {

@@ -64,7 +64,7 @@ export const mlKMeans: Workload<KMeansInput, number> = {
   fingerprint: kmeansFingerprint,
   digest: (n) => n,
   light: (n) => n & 0xff,
-  notes: () => ["ML rows: RxJS and Effect run the hand loop's update per batch (they have no MLlib); PySpark's MLlib: npm run bench:mllib"],
+  notes: () => ["ML rows: RxJS and Effect run the hand loop's update per batch (they have no MLlib); PySpark's MLlib on the same input: after the table (--only=mllib, or npm run bench:mllib)"],
   contenders: {
     "hand loop": async (input, sink) => {
       const step = handRun(input);
