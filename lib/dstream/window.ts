@@ -21,7 +21,6 @@ import { type DStreamNode, nodeOf, TransformedDStream } from "./_node.ts";
 import type { Widen } from "./pair.ts";
 import { checkDuration, checkFunction, checkPartitions, durationSource } from "./_checks.ts";
 import { dual } from "./_dual.ts";
-import { asGroup } from "../_grouped.ts";
 import {
   BatchUnderWindowDStream,
   type InverseWindowFunctions,
@@ -29,6 +28,7 @@ import {
   type WindowSpec,
   WindowedDStream,
 } from "./_window_nodes.ts";
+import { groupWindowByKey, reduceWindowByKey } from "./_window_keyed.ts";
 
 // -------------------------------------------------------------------------------------
 // validation (at build time)
@@ -371,7 +371,11 @@ export const reduceByKeyAndWindow: {
   }
   const reduceByKey = (rdd: RDD<readonly [K, V]>, _time: Time, name: string) => rdd.reduceByKey(reduceFunc, n, name);
   const perBatch = new BatchUnderWindowDStream(parent, `${operation}.reduceByKey`, reduceByKey, spec.window);
-  return new TransformedDStream(new WindowedDStream(perBatch, `${operation}.window`, spec), operation, reduceByKey);
+  return new TransformedDStream(
+    new WindowedDStream(perBatch, `${operation}.window`, spec),
+    operation,
+    (rdd, _time, name) => reduceWindowByKey(rdd, reduceFunc, n, name),
+  );
 });
 
 /**
@@ -416,14 +420,5 @@ export const groupByKeyAndWindow: {
   const n = checkPartitions(operation, parent as DStreamNode<unknown>, numPartitions);
   const grouped = new BatchUnderWindowDStream(parent, `${operation}.groupByKey`, (rdd) => rdd.groupByKey(n), spec.window);
   const windowed = new WindowedDStream(grouped, `${operation}.window`, spec);
-  return new TransformedDStream(windowed, operation, (rdd) =>
-    rdd.combineByKey<K, ReadonlyArray<V>, V[]>(
-      (vs) => [...vs],
-      (buffer, vs) => {
-        for (const v of vs) buffer.push(v);
-        return buffer;
-      },
-      (a, b) => a.concat(b),
-      n,
-    ).map((kv) => (asGroup(kv[1]), kv), operation));
+  return new TransformedDStream(windowed, operation, (rdd) => groupWindowByKey(rdd, n));
 });
