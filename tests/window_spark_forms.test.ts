@@ -44,6 +44,8 @@ const shapeArb = fc.record({
   slideBatches: fc.integer({ min: 1, max: 3 }),
   parallelism: fc.integer({ min: 1, max: 3 }),
   partitions: fc.integer({ min: 1, max: 4 }),
+  /** Whether the stream is hash-partitioned into the result's partitions already (no shuffle then). */
+  prepartitioned: fc.boolean(),
 });
 
 /** A reduce function that is not commutative, so any change in the merge order shows. */
@@ -66,9 +68,10 @@ t.test("reduceByKeyAndWindow without an inverse equals reduceByKey.window.reduce
     const s = Milliseconds(1000 * Math.min(shape.slideBatches, shape.windowBatches));
     const n = shape.partitions;
     const batches = input.length + shape.windowBatches + shape.slideBatches;
-    const actual = await outputsOf(input, batches, shape.parallelism, (d) => pipe(d, reduceByKeyAndWindow(concatenated, w, s, n)));
+    const from = (d: DStream<Pair>) => shape.prepartitioned ? pipe(d, transform((rdd) => rdd.partitionBy(n))) : d;
+    const actual = await outputsOf(input, batches, shape.parallelism, (d) => pipe(from(d), reduceByKeyAndWindow(concatenated, w, s, n)));
     const spark = await outputsOf(input, batches, shape.parallelism, (d) =>
-      pipe(d, reduceByKey(concatenated, n), map((kv: Pair) => kv), window(w, s), transform((rdd) => rdd.reduceByKey(concatenated, n))));
+      pipe(from(d), reduceByKey(concatenated, n), map((kv: Pair) => kv), window(w, s), transform((rdd) => rdd.reduceByKey(concatenated, n))));
     return same(actual, spark);
   }), { numRuns: 80 }));
 });

@@ -1,14 +1,15 @@
 /**
- * Keyed steps over a whole window (the union of its batches' small per-batch results),
- * made in one pass over the window's records with one cell per key, so a slide costs in
- * proportion to what the window holds.
+ * The keyed steps of the windows, with one cell per key so that a record of a key
+ * already seen costs one lookup (no read-then-write of the table): each batch's
+ * `reduceByKey` under a window, and the whole window's reduce or grouping (the union of
+ * its batches' small per-batch results), so a slide costs in proportion to what the
+ * window holds.
  *
- * Each gives exactly what the RDD step Spark's form names would give over the same
- * union — the same values, merged in the same order, the keys laid out by
- * `hashPartitioned` as a map-side-combining shuffle lays them out — without its costs
- * per record: `combineByKey`'s `a.concat(b)` copies a key's values again for every batch
- * that holds it (quadratic in the window's length), and `KeyMap.merge` reads and then
- * writes the table for every record.
+ * Each gives exactly what the RDD step Spark's form names gives over the same RDD —
+ * the same values, merged in the same order, the keys laid out as its shuffle lays them
+ * out (`hashPartitioned`) — without its costs per record: `KeyMap.merge` reads and then
+ * writes the table for every record, and `combineByKey`'s `a.concat(b)` copies a key's
+ * values again for every batch that holds it (quadratic in the window's length).
  *
  * @module
  */
@@ -75,27 +76,45 @@ const pairsOf = <K, C>(cells: ReadonlyArray<Cell<K, C>>): Array<readonly [K, C]>
 };
 
 /**
- * `window.reduceByKey(f, numPartitions)` over a window's union (not hash-partitioned):
- * each key's values merged with `f` in the union's order, as `RDD.reduceByKey` would.
+ * `rdd.reduceByKey(f, numPartitions, label)`, as `RDD.reduceByKey` computes it (each
+ * key's values merged with `f` in the RDD's order, the layout of its shuffle, or none
+ * when `rdd` is hash-partitioned alike), with one lookup per record of a key already
+ * seen instead of a read and a write.
  */
-export const reduceWindowByKey = <K, V>(
-  window: RDD<readonly [K, V]>,
+export const reduceByKeyInCells = <K, V>(
+  rdd: RDD<readonly [K, V]>,
   f: (a: V, b: V) => V,
   numPartitions: number,
   label: string,
-): RDD<readonly [K, V]> =>
-  computedOnRead(numPartitions, () => {
-    const { cells, firstSeenEnds } = cellsByKey<K, V, V>(window, (v) => v, (cell, v) => {
-      let merged: V;
+): RDD<readonly [K, V]> => {
+  // `partitionBy` returns the RDD itself when it is hash-partitioned into as many partitions.
+  const order = rdd.partitionBy(numPartitions) === rdd ? "arrival" : "hash";
+  return computedOnRead(numPartitions, () => {
+    const table = new KeyMap<K, Cell<K, V>>();
+    const cells: Array<Cell<K, V>> = [];
+    const firstSeenEnds: number[] = [];
+    const add = (kv: readonly [K, V]): void => {
+      const key = kv[0];
+      const cell = table.get(key);
+      if (cell === undefined) {
+        const added: Cell<K, V> = { key, value: kv[1] };
+        table.set(key, added);
+        cells.push(added);
+        return;
+      }
       try {
-        merged = f(cell.value, v);
+        cell.value = f(cell.value, kv[1]);
       } catch (error) {
         throw userFunctionError(label, error);
       }
-      cell.value = merged;
-    });
-    return hashPartitioned(pairsOf(cells), numPartitions, "hash", firstSeenEnds);
+    };
+    for (let p = 0; p < rdd.numPartitions; p++) {
+      rdd.forEachIn(p, add);
+      firstSeenEnds.push(cells.length);
+    }
+    return hashPartitioned(pairsOf(cells), numPartitions, order, firstSeenEnds);
   });
+};
 
 /**
  * Spark's `groupByKey.window.combineByKey(toBuffer, ++=, ++=)` over a window's union of

@@ -28,7 +28,7 @@ import {
   type WindowSpec,
   WindowedDStream,
 } from "./_window_nodes.ts";
-import { groupWindowByKey, reduceWindowByKey } from "./_window_keyed.ts";
+import { groupWindowByKey, reduceByKeyInCells } from "./_window_keyed.ts";
 
 // -------------------------------------------------------------------------------------
 // validation (at build time)
@@ -73,7 +73,7 @@ const reducedWindow = <K, V>(
   const reduced = new BatchUnderWindowDStream(
     parent,
     `${operation}.reduceByKey`,
-    (rdd, _time, name) => rdd.reduceByKey(reduceFunc, numPartitions, name),
+    (rdd, _time, name) => reduceByKeyInCells(rdd, reduceFunc, numPartitions, name),
     spec.window,
   );
   return new ReducedWindowedDStream(reduced, kind, spec, functions, numPartitions);
@@ -369,13 +369,9 @@ export const reduceByKeyAndWindow: {
     const functions = { reduceFunc, invReduceFunc: options.inverse, filterFunc: options.filter };
     return reducedWindow(parent, operation, operation, spec, functions, n);
   }
-  const reduceByKey = (rdd: RDD<readonly [K, V]>, _time: Time, name: string) => rdd.reduceByKey(reduceFunc, n, name);
+  const reduceByKey = (rdd: RDD<readonly [K, V]>, _time: Time, name: string) => reduceByKeyInCells(rdd, reduceFunc, n, name);
   const perBatch = new BatchUnderWindowDStream(parent, `${operation}.reduceByKey`, reduceByKey, spec.window);
-  return new TransformedDStream(
-    new WindowedDStream(perBatch, `${operation}.window`, spec),
-    operation,
-    (rdd, _time, name) => reduceWindowByKey(rdd, reduceFunc, n, name),
-  );
+  return new TransformedDStream(new WindowedDStream(perBatch, `${operation}.window`, spec), operation, reduceByKey);
 });
 
 /**
