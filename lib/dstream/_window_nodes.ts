@@ -236,12 +236,12 @@ export class ReducedWindowedDStream<K, V> extends DStreamNode<readonly [K, V]> {
   }
 
   /** The window the slide to `t` starts from: the live table (updated in place) or a new one. */
-  #start(previousTime: number, zero: number): { values: WindowTable<K, V>; inPlace: boolean } | undefined {
-    if (previousTime <= zero) return { values: new WindowTable<K, V>(), inPlace: false };
+  #start(previousTime: number, zero: number): WindowTable<K, V> | undefined {
+    if (previousTime <= zero) return new WindowTable<K, V>();
     const live = this.#live;
-    if (live !== undefined && live.time === previousTime) return { values: live.values, inPlace: true };
+    if (live !== undefined && live.time === previousTime) return live.values;
     const pairs = this.#windows.get(previousTime);
-    return pairs === undefined ? undefined : { values: WindowTable.of(pairs), inPlace: false };
+    return pairs === undefined ? undefined : WindowTable.of(pairs);
   }
 
   protected override compute(time: Time): RDD<readonly [K, V]> {
@@ -260,7 +260,7 @@ export class ReducedWindowedDStream<K, V> extends DStreamNode<readonly [K, V]> {
         `${this.name} has no window at ${new Time(previousTime)} (its batch failed or was never computed), so the window at ${time} is rebuilt from its batches`,
       );
     }
-    const next = start?.values ?? new WindowTable<K, V>();
+    const next = start ?? new WindowTable<K, V>();
     next.begin();
     try {
       if (start !== undefined) {
