@@ -3,24 +3,29 @@
  * 1,000 batches (slide 1 batch). Without an inverse every slide reduces the whole window
  * again, so a batch costs in proportion to the window's length at best (target: at most
  * linear). Input: batches of 20 words (Zipf over the 10,000-word vocabulary) as
- * `[word, 1]`; each window length runs over its own first `W + 10` batches, and the last
- * 10 batches (the window full) are timed. (Small batches: the 1,000-batch window has to
+ * `[word, 1]`; each window length runs over its own first `W + 20` batches, and the last
+ * 20 batches (the window full) are timed. (Small batches: the 1,000-batch window has to
  * fill first, and filling it is the cost of the whole run.)
  *
- * Figures (dstreams and the hand loop): `<op><W>Ms`, ms per batch with the window full;
- * `<op>B`, heap bytes per retained input record at the largest window (heap after a full
- * GC at the last batch, before its output is read, minus the heap before the run, over
- * W × 20 records; the input, which both share, is live in both measurements).
+ * Figures (dstreams and the hand loop): `<op><W>Ms`, ms per batch with the window full
+ * (the median of the timed batches' gaps, so that a batch the shared machine descheduled
+ * does not count); `<op><W>CpuMs`, the same in CPU time (the process's user + system
+ * time, GC threads included); `<op>Growth`, `<op>1000Ms` over `<op>100Ms` (at most 10
+ * for "at most linear"); `<op>B`, heap bytes per retained input record at the largest
+ * window (heap after a full GC at the last batch, before its output is read, minus the
+ * heap before the run, over W × 20 records; the input, which both share, is live in
+ * both measurements).
  *
  * The hand loop for the reduce keeps each batch's counts and merges the window's into a
  * new `Map` every slide (what Spark's form without inverse computes); for the grouping it
  * keeps each batch's pairs and builds each key's list of values, oldest first.
  */
+import process from "node:process";
 import { foreachRDD, groupByKeyAndWindow, map, pipe, reduceByKeyAndWindow, Seconds } from "../../mod.ts";
 import { fingerprint, hashString, mix } from "../_data.ts";
 import { runDStreams } from "../_drivers.ts";
 import { heapNow, type Sink, type Workload } from "../harness.ts";
-import { add, lines, meanGap } from "./_common.ts";
+import { add, lines } from "./_common.ts";
 
 /** A record of either output: a word and its count, or its values (counted). */
 type Out = readonly [string, number | ReadonlyArray<number>];
@@ -43,25 +48,49 @@ type Run = (op: Op, batches: ReadonlyArray<ReadonlyArray<string>>, length: numbe
 
 const count = (v: number | ReadonlyArray<number>): number => (typeof v === "number" ? v : v.length);
 
+/** CPU time of this process so far (user + system, every thread), in ms. */
+const cpuNow = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** The median of the gaps between consecutive `times[from..to)`. */
+const medianGap = (times: ReadonlyArray<number>, from: number, to: number): number => {
+  const gaps: number[] = [];
+  for (let i = from + 1; i < to; i++) gaps.push(times[i]! - times[i - 1]!);
+  gaps.sort((a, b) => a - b);
+  return gaps.length === 0 ? Number.NaN : gaps[Math.floor(gaps.length / 2)]!;
+};
+
 const scaling = (run: Run) => async (input: ScalingInput, sink: Sink<Out>) => {
   const extra: Record<string, number> = {};
   const largest = input.windows[input.windows.length - 1]!;
+  // The CPU time at each output, beside the sink's own clock.
+  const cpu: number[] = [];
+  const timed = Object.assign((records: Parameters<Sink<Out>>[0]) => {
+    cpu.push(cpuNow());
+    sink(records);
+  }, { times: sink.times }) as Sink<Out>;
   for (const op of OPS) {
     for (const w of input.windows) {
       const batches = input.batches.slice(0, w + input.timed);
       const from = sink.times.length;
+      const cpuFrom = cpu.length;
       let heapBefore = Number.NaN;
       let heapAt = Number.NaN;
       const measure = w === largest;
       if (measure) heapBefore = heapNow();
-      await run(op, batches, w, sink, () => {
+      await run(op, batches, w, timed, () => {
         if (measure) heapAt = heapNow();
       });
       const n = batches.length;
       // The last batch carries the heap measurement: leave it out of the timing.
-      extra[`${op}${w}Ms`] = meanGap(sink.times, from + n - input.timed - 1, from + n - 1);
+      extra[`${op}${w}Ms`] = medianGap(sink.times, from + n - input.timed - 1, from + n - 1);
+      extra[`${op}${w}CpuMs`] = medianGap(cpu, cpuFrom + n - input.timed - 1, cpuFrom + n - 1);
       if (measure) extra[`${op}B`] = (heapAt - heapBefore) / (w * input.perBatch);
     }
+    const [, middle] = input.windows;
+    extra[`${op}Growth`] = extra[`${op}${largest}Ms`]! / extra[`${op}${middle}Ms`]!;
   }
   return { extra };
 };
@@ -121,7 +150,7 @@ export const windowScaling: Workload<ScalingInput, Out> = {
   warmups: 0,
   prepare: (mode) => {
     const windows = mode.quick ? [2, 5, 10] : [10, 100, 1_000];
-    const timed = mode.quick ? 3 : 10;
+    const timed = mode.quick ? 3 : 20;
     const perBatch = 20;
     const largest = windows[windows.length - 1]!;
     // Lines of 10 words, flattened: batches of `perBatch` words.

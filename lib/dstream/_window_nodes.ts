@@ -11,7 +11,9 @@ import { KeyMap } from "../rdd/_keys.ts";
 import { Duration, Time } from "../time/duration.ts";
 import { DStreamNode, TransformedDStream } from "./_node.ts";
 import { labelled } from "./_checks.ts";
+import { userFunctionError } from "../rdd/user_function_error.ts";
 import { registerNodeState } from "./_node_state.ts";
+import { WindowTable } from "./_window_table.ts";
 
 /** A parent's batches a window still reads, as a checkpoint keeps them: time and partitions. */
 type KeptBatches<A> = ReadonlyArray<readonly [number, ReadonlyArray<ReadonlyArray<A>>]>;
@@ -133,6 +135,15 @@ export class BatchUnderWindowDStream<A, B> extends TransformedDStream<A, B> {
   override cacheGeneratedRDDs(): void {}
 }
 
+/** `f` (of two values), with what it throws wrapped in a UserFunctionError naming `operation` (no arguments array per call). */
+const labelledPair = <V>(f: (a: V, b: V) => V, operation: string) => (a: V, b: V): V => {
+  try {
+    return f(a, b);
+  } catch (error) {
+    throw userFunctionError(operation, error);
+  }
+};
+
 /** An inverse window's functions: add entering values, subtract leaving ones, keep a key. */
 export interface InverseWindowFunctions<K, V> {
   readonly reduceFunc: (a: V, b: V) => V;
@@ -144,15 +155,22 @@ export interface InverseWindowFunctions<K, V> {
  * Spark's ReducedWindowedDStream: the window's value per key, kept from one window to
  * the next. Each slide subtracts (with `invReduceFunc`) the reduced batches that left
  * the window and adds (with `reduceFunc`) those that entered, so a slide costs what
- * enters and leaves plus one copy of the key table, whatever the window's length.
+ * enters and leaves, whatever the window's length.
+ *
+ * The latest window is one key table updated in place (an undo log puts it back if a
+ * user function throws); each window's `[key, value]` pairs, built once when it is
+ * made, serve its RDD, checkpoints and a window made out of turn, so an earlier
+ * window's output stays as it was after later slides.
  */
 export class ReducedWindowedDStream<K, V> extends DStreamNode<readonly [K, V]> {
   readonly windowDuration: Duration;
   readonly #reduced: DStreamNode<readonly [K, V]>;
   readonly #functions: InverseWindowFunctions<K, V>;
   readonly #numPartitions: number;
-  /** The window's values at each remembered time (the latest is the next slide's start). */
-  readonly #windows = new Map<number, KeyMap<K, V>>();
+  /** The latest window's values, updated by each slide. */
+  #live: { time: number; values: WindowTable<K, V> } | undefined;
+  /** Each remembered window's pairs, in its table's order. */
+  readonly #windows = new Map<number, ReadonlyArray<readonly [K, V]>>();
 
   constructor(
     reduced: DStreamNode<readonly [K, V]>,
@@ -177,15 +195,14 @@ export class ReducedWindowedDStream<K, V> extends DStreamNode<readonly [K, V]> {
         let latest: number | undefined;
         for (const t of this.#windows.keys()) if (t <= time.milliseconds && (latest === undefined || t > latest)) latest = t;
         return {
-          window: latest === undefined ? undefined : [latest, this.#windows.get(latest)!.entries()],
+          window: latest === undefined ? undefined : [latest, this.#windows.get(latest)!],
           batches: keptBatches(reduced, this.windowDuration, time),
         };
       },
       restore: ({ window, batches }) => {
         if (window !== undefined) {
-          const values = new KeyMap<K, V>();
-          for (const [key, value] of window[1]) values.set(key, value);
-          this.#windows.set(window[0], values);
+          this.#live = { time: window[0], values: WindowTable.of(window[1]) };
+          this.#windows.set(window[0], window[1]);
         }
         seedBatches(reduced, batches);
       },
@@ -208,55 +225,67 @@ export class ReducedWindowedDStream<K, V> extends DStreamNode<readonly [K, V]> {
     return out;
   }
 
+  /**
+   * Calls `f` with each key and value of the parent's batches in `[from, to]`, merged in
+   * time order; one batch (a slide of one batch) is read as it is, each key once.
+   */
+  #eachBetween(from: number, to: number, f: (key: K, value: V) => void, reduceFunc: (a: V, b: V) => V): void {
+    const rdds = rddsBetween(this.#reduced, from, to);
+    if (rdds.length === 1) rdds[0]!.foreach((kv) => f(kv[0], kv[1]));
+    else if (rdds.length > 1) this.#aggregate(from, to, reduceFunc).forEach((value, key) => f(key, value));
+  }
+
+  /** The window the slide to `t` starts from: the live table (updated in place) or a new one. */
+  #start(previousTime: number, zero: number): WindowTable<K, V> | undefined {
+    if (previousTime <= zero) return new WindowTable<K, V>();
+    const live = this.#live;
+    if (live !== undefined && live.time === previousTime) return live.values;
+    const pairs = this.#windows.get(previousTime);
+    return pairs === undefined ? undefined : WindowTable.of(pairs);
+  }
+
   protected override compute(time: Time): RDD<readonly [K, V]> {
     const t = time.milliseconds;
     const w = this.windowDuration.milliseconds;
     const step = this.#reduced.slideDuration.milliseconds;
     const zero = this.zeroTime?.milliseconds ?? 0;
     const previousTime = t - this.slideDuration.milliseconds;
-    const reduceFunc = labelled(this.#functions.reduceFunc, this.name);
-    const invReduceFunc = labelled(this.#functions.invReduceFunc, this.name);
+    const reduceFunc = labelledPair(this.#functions.reduceFunc, this.name);
+    const invReduceFunc = labelledPair(this.#functions.invReduceFunc, this.name);
 
-    const previous = previousTime <= zero ? new KeyMap<K, V>() : this.#windows.get(previousTime);
-    let next: KeyMap<K, V>;
-    let changed: KeyMap<K, V>;
-    if (previous !== undefined) {
-      // The previous window holds (previousTime − w, previousTime], this one (t − w, t].
-      // Leaving: what the previous held and this one does not; entering: the reverse.
-      // (With a slide longer than the window, nothing overlaps and the batches between
-      // two windows belong to neither.)
-      next = previous.copy();
-      const left = this.#aggregate(previousTime - w + step, Math.min(previousTime, t - w), reduceFunc);
-      const entered = this.#aggregate(Math.max(previousTime, t - w) + step, t, reduceFunc);
-      // A key absent from the previous window stays absent when only old values hold it
-      // (Spark throws "Neither previous window has value for key, …" there).
-      left.forEach((value, key) => next.update(key, (old) => invReduceFunc(old, value)));
-      entered.forEach((value, key) => next.merge(key, value, reduceFunc));
-      changed = left;
-      entered.forEach((value, key) => changed.merge(key, value, (a) => a));
-    } else {
+    const start = this.#start(previousTime, zero);
+    if (start === undefined) {
       // The previous window was never made (its batch failed): start over from the batches.
       this.context.logger.warn(
         `${this.name} has no window at ${new Time(previousTime)} (its batch failed or was never computed), so the window at ${time} is rebuilt from its batches`,
       );
-      next = this.#aggregate(t - w + step, t, reduceFunc);
-      changed = next;
     }
-    const filterFunc = this.#functions.filterFunc;
-    if (filterFunc !== undefined) {
-      const keep = labelled(filterFunc, this.name);
-      const dropped: K[] = [];
-      changed.forEach((_value, key) => {
-        const value = next.get(key);
-        if ((value !== undefined || next.has(key)) && !keep([next.canonical(key), value as V])) dropped.push(key);
-      });
-      for (const key of dropped) next.delete(key);
+    const next = start ?? new WindowTable<K, V>();
+    next.begin();
+    try {
+      if (start !== undefined) {
+        // The previous window holds (previousTime − w, previousTime], this one (t − w, t].
+        // Leaving: what the previous held and this one does not; entering: the reverse.
+        // (With a slide longer than the window, nothing overlaps and the batches between
+        // two windows belong to neither.)
+        // A key absent from the previous window stays absent when only old values hold it
+        // (Spark throws "Neither previous window has value for key, …" there).
+        this.#eachBetween(previousTime - w + step, Math.min(previousTime, t - w), (key, value) => next.update(key, value, invReduceFunc), reduceFunc);
+        this.#eachBetween(Math.max(previousTime, t - w) + step, t, (key, value) => next.merge(key, value, reduceFunc), reduceFunc);
+      } else {
+        this.#aggregate(t - w + step, t, reduceFunc).forEach((value, key) => next.merge(key, value, reduceFunc));
+      }
+      const filterFunc = this.#functions.filterFunc;
+      if (filterFunc !== undefined) next.retainChanged(labelled(filterFunc, this.name));
+    } catch (error) {
+      next.undo();
+      throw error;
     }
-    this.#windows.set(t, next);
-
-    const n = this.#numPartitions;
-    let partitioned: RDD<readonly [K, V]> | undefined;
-    return new RDD<readonly [K, V]>(n, (p, emit) => (partitioned ??= RDD.fromArray(next.entries(), n)).forEachIn(p, emit));
+    next.commit();
+    const pairs = next.pairs();
+    this.#windows.set(t, pairs);
+    if (this.#live === undefined || t > this.#live.time) this.#live = { time: t, values: next };
+    return RDD.fromArray(pairs, this.#numPartitions);
   }
 
   override clearOldRDDs(time: Time): void {
@@ -269,3 +298,4 @@ export class ReducedWindowedDStream<K, V> extends DStreamNode<readonly [K, V]> {
     }
   }
 }
+

@@ -21,7 +21,6 @@ import { type DStreamNode, nodeOf, TransformedDStream } from "./_node.ts";
 import type { Widen } from "./pair.ts";
 import { checkDuration, checkFunction, checkPartitions, durationSource } from "./_checks.ts";
 import { dual } from "./_dual.ts";
-import { asGroup } from "../_grouped.ts";
 import {
   BatchUnderWindowDStream,
   type InverseWindowFunctions,
@@ -29,6 +28,7 @@ import {
   type WindowSpec,
   WindowedDStream,
 } from "./_window_nodes.ts";
+import { groupWindowByKey, reduceByKeyInCells } from "./_window_keyed.ts";
 
 // -------------------------------------------------------------------------------------
 // validation (at build time)
@@ -73,7 +73,7 @@ const reducedWindow = <K, V>(
   const reduced = new BatchUnderWindowDStream(
     parent,
     `${operation}.reduceByKey`,
-    (rdd, _time, name) => rdd.reduceByKey(reduceFunc, numPartitions, name),
+    (rdd, _time, name) => reduceByKeyInCells(rdd, reduceFunc, numPartitions, name),
     spec.window,
   );
   return new ReducedWindowedDStream(reduced, kind, spec, functions, numPartitions);
@@ -369,7 +369,7 @@ export const reduceByKeyAndWindow: {
     const functions = { reduceFunc, invReduceFunc: options.inverse, filterFunc: options.filter };
     return reducedWindow(parent, operation, operation, spec, functions, n);
   }
-  const reduceByKey = (rdd: RDD<readonly [K, V]>, _time: Time, name: string) => rdd.reduceByKey(reduceFunc, n, name);
+  const reduceByKey = (rdd: RDD<readonly [K, V]>, _time: Time, name: string) => reduceByKeyInCells(rdd, reduceFunc, n, name);
   const perBatch = new BatchUnderWindowDStream(parent, `${operation}.reduceByKey`, reduceByKey, spec.window);
   return new TransformedDStream(new WindowedDStream(perBatch, `${operation}.window`, spec), operation, reduceByKey);
 });
@@ -416,14 +416,5 @@ export const groupByKeyAndWindow: {
   const n = checkPartitions(operation, parent as DStreamNode<unknown>, numPartitions);
   const grouped = new BatchUnderWindowDStream(parent, `${operation}.groupByKey`, (rdd) => rdd.groupByKey(n), spec.window);
   const windowed = new WindowedDStream(grouped, `${operation}.window`, spec);
-  return new TransformedDStream(windowed, operation, (rdd) =>
-    rdd.combineByKey<K, ReadonlyArray<V>, V[]>(
-      (vs) => [...vs],
-      (buffer, vs) => {
-        for (const v of vs) buffer.push(v);
-        return buffer;
-      },
-      (a, b) => a.concat(b),
-      n,
-    ).map((kv) => (asGroup(kv[1]), kv), operation));
+  return new TransformedDStream(windowed, operation, (rdd) => groupWindowByKey(rdd, n));
 });
