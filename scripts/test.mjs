@@ -22,7 +22,8 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name) => join(root, "node_modules", ".bin", name);
-const STEP_TIMEOUT_MS = 15 * 60 * 1000;
+// Generous: a loaded 2-core machine ran the tap step in 16 minutes; CI allows 90 in all.
+const STEP_TIMEOUT_MS = 25 * 60 * 1000;
 
 const examples = existsSync(join(root, "examples"))
   ? readdirSync(join(root, "examples"))
@@ -45,7 +46,8 @@ const steps = [
   },
   // terse: failures with source context and diffs, then the summary. CI=true
   // keeps tap's ink-based reporter from redrawing progress frames in a pipe.
-  { name: "tap", cmd: bin("tap"), args: ["--reporter=terse"], kind: "tap", env: { CI: "true" } },
+  // No coverage: nothing reads its report, and instrumenting slows the crash and soak tests.
+  { name: "tap", cmd: bin("tap"), args: ["--reporter=terse", "--disable-coverage"], kind: "tap", env: { CI: "true" } },
   { name: "deno check", cmd: bin("deno"), args: ["check", "mod.ts", "spi.ts", "ui.ts", ...examples], kind: "check" },
   { name: "deno test", cmd: bin("deno"), args: ["test", "-A"], kind: "deno-test" },
   // The @example blocks in mod.ts and lib/ are type-checked and run.
