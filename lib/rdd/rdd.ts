@@ -9,7 +9,7 @@
  * @module
  */
 import { none, type Option, some } from "fp-ts/lib/Option.js";
-import { KeyMap } from "./_keys.ts";
+import { KeyMap, KeyReducer } from "./_keys.ts";
 import { hashPartitioned, type MapOutputOrder, recordsByKeyHash } from "./_partitioning.ts";
 import { type Compare, defaultCompare } from "./_order.ts";
 import { partitionRandom, poisson } from "./_sample.ts";
@@ -173,7 +173,11 @@ export class RDD<A> {
 
   /** An RDD with no records. */
   static empty<A>(numPartitions = 1): RDD<A> {
-    return RDD.fromPartitions(Array.from({ length: numPartitions }, () => []));
+    if (!Number.isSafeInteger(numPartitions) || numPartitions < 1) return RDD.fromPartitions(Array.from({ length: numPartitions }, () => []));
+    // A plain loop: Array.from({ length }) costs more than the rest of an empty batch's RDD.
+    const parts: A[][] = new Array(numPartitions);
+    for (let p = 0; p < numPartitions; p++) parts[p] = [];
+    return RDD.fromPartitions(parts);
   }
 
   /** The partitions of every RDD, one after another (Spark's `UnionRDD`). */
@@ -432,7 +436,7 @@ export class RDD<A> {
     checkPartitionCount(numPartitions, "reduceByKey's numPartitions");
     const order = this.#mapOutputOrder(numPartitions, "hash");
     return RDD.#keyed(numPartitions, () => {
-      const table = new KeyMap<K, V>();
+      const table = new KeyReducer<K, V>();
       const combine = (a: V, b: V): V => {
         try {
           return f(a, b);
@@ -440,7 +444,7 @@ export class RDD<A> {
           throw userFunctionError(label, error);
         }
       };
-      const merge = (kv: readonly [K, V]): void => table.merge(kv[0], kv[1], combine);
+      const merge = (kv: readonly [K, V]): void => table.add(kv[0], kv[1], combine);
       const firstSeenEnds: number[] = [];
       for (let p = 0; p < this.numPartitions; p++) {
         this.forEachIn(p, merge);
