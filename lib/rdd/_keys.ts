@@ -369,3 +369,44 @@ export class KeyReducer<K, V> {
     return out;
   }
 }
+
+/**
+ * Cells (one per distinct key, made by the caller) with the key semantics of
+ * {@link KeyMap}, and the keys and cells in first-seen order as arrays: the table of a
+ * join. Look a key up with {@link KeyCells.canonical} first, then `get`/`insert` by it.
+ */
+export class KeyCells<K, C> {
+  readonly #cells = new Map<K, C>();
+  /** Content string → canonical key, for the keys compared by content. */
+  readonly #canonical = new Map<string, K>();
+  /** The canonical keys, in first-seen order. */
+  readonly keys: K[] = [];
+  /** Their cells, in the same order. */
+  readonly cells: C[] = [];
+
+  /** The key the table knows `key` by: the first one seen with its content, else `key` (recorded as seen). */
+  canonical(key: K): K {
+    if (typeof key === "object" && key !== null) {
+      const content = contentOf(key);
+      if (content === undefined) return key;
+      const seen = this.#canonical.get(content);
+      if (seen !== undefined) return seen;
+      this.#canonical.set(content, key);
+      return key;
+    }
+    if (typeof key === "function") throw notAKey();
+    return key;
+  }
+
+  /** The cell of a canonical key. */
+  get(canonicalKey: K): C | undefined {
+    return this.#cells.get(canonicalKey);
+  }
+
+  /** Adds the cell of a canonical key not in the table yet. */
+  insert(canonicalKey: K, cell: C): void {
+    this.#cells.set(canonicalKey, cell);
+    this.keys.push(canonicalKey);
+    this.cells.push(cell);
+  }
+}

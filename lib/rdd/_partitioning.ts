@@ -37,12 +37,34 @@ export const hashPartitioned = <K, V>(
   order: MapOutputOrder,
   firstSeenEnds: ReadonlyArray<number>,
 ): Array<Array<readonly [K, V]>> => {
-  const count = entries.length;
-  if (count === 0) return emptyParts(n);
+  if (entries.length === 0) return emptyParts(n);
+  const layout = hashLayout(entries.length, (i) => entries[i]![0], n, order, firstSeenEnds);
+  const parts: Array<Array<readonly [K, V]>> = new Array(n);
+  for (let p = 0; p < n; p++) {
+    const slots = layout[p]!;
+    const out = new Array<readonly [K, V]>(slots.length);
+    for (let j = 0; j < slots.length; j++) out[j] = entries[slots[j]!]!;
+    parts[p] = out;
+  }
+  return parts;
+};
+
+/**
+ * Where {@link hashPartitioned} puts each of `count` distinct keys (`keyAt(i)`, in
+ * first-appearance order): per partition, the keys' indexes in the order the partition
+ * holds them. For results that are not the entries themselves (a join's pairs).
+ */
+export const hashLayout = <K>(
+  count: number,
+  keyAt: (index: number) => K,
+  n: number,
+  order: MapOutputOrder,
+  firstSeenEnds: ReadonlyArray<number>,
+): Array<ArrayLike<number>> => {
   const hashes = new Int32Array(count);
   const buckets: number[][] = emptyParts(n);
   for (let i = 0; i < count; i++) {
-    const h = hashCodeOf(entries[i]![0]);
+    const h = hashCodeOf(keyAt(i));
     hashes[i] = h;
     buckets[n === 1 ? 0 : nonNegativeMod(h, n)]!.push(i);
   }
@@ -55,13 +77,16 @@ export const hashPartitioned = <K, V>(
       mapOutputOf[i] = p;
     }
   }
-  return buckets.map((bucket) => {
+  const layout: Array<ArrayLike<number>> = new Array(n);
+  for (let p = 0; p < n; p++) {
+    const bucket = buckets[p]!;
     if (mapOutputOf !== undefined) sortByMapOutputThenHash(bucket, mapOutputOf, hashes);
     const slots = appendOnlyMapOrder(bucket.length, (j) => hashes[bucket[j]!]!);
-    const out = new Array<readonly [K, V]>(bucket.length);
-    for (let j = 0; j < slots.length; j++) out[j] = entries[bucket[slots[j]!]!]!;
-    return out;
-  });
+    const indexes = new Int32Array(slots.length);
+    for (let j = 0; j < slots.length; j++) indexes[j] = bucket[slots[j]!]!;
+    layout[p] = indexes;
+  }
+  return layout;
 };
 
 /** Indexes per sort key: the (unsigned) hash above 21 bits of position in the group. */
