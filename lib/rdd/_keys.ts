@@ -365,7 +365,10 @@ export class KeyReducer<K, V> {
   entries(): Array<readonly [K, V]> {
     const out = new Array<readonly [K, V]>(this.#values.size);
     let i = 0;
-    for (const [k, reduced] of this.#values) out[i++] = [k, reduced.value];
+    // forEach, not for…of: the map's iterator would allocate an entry array per key.
+    this.#values.forEach((reduced, k) => {
+      out[i++] = [k, reduced.value];
+    });
     return out;
   }
 }

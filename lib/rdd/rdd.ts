@@ -319,7 +319,14 @@ export class RDD<A> {
         } catch (error) {
           throw userFunctionError(label, error);
         }
-        pushUserIterable(items, emit, label);
+        // An array is pushed here rather than in the shared pushAll, so that this call of
+        // `emit` (once per item) only ever sees the next step and can be inlined.
+        if (Array.isArray(items)) {
+          const array = items as ReadonlyArray<B>;
+          for (let i = 0; i < array.length; i++) emit(array[i]!);
+        } else {
+          pushUserIterable(items, emit, label);
+        }
       }));
   }
 
