@@ -78,6 +78,13 @@ const pairsOf = <X, Y>(xs: ReadonlyArray<X>, ys: ReadonlyArray<Y>): Array<readon
   return out;
 };
 
+/** What `map` made an RDD from: its parent, function and label. */
+interface MappedFrom {
+  readonly parent: RDD<unknown>;
+  readonly f: (a: unknown) => unknown;
+  readonly label: string;
+}
+
 /**
  * One key of a join: its values on each side, the first inline (most keys have one value
  * a side), the rest in an array.
@@ -177,6 +184,12 @@ export class RDD<A> {
    * same count then needs no shuffle, as in Spark.
    */
   #hashPartitions: number | undefined;
+  /**
+   * Set on an RDD made by `map`: its parent and function, so that a `reduceByKey` right
+   * after it can call the function and merge its pair in one step (see
+   * {@link RDD.reduceByKey}).
+   */
+  #mappedFrom: MappedFrom | undefined;
 
   /** Prefer {@link RDD.fromArray}, {@link RDD.fromPartitions} and the combinators. */
   constructor(numPartitions: number, compute: ComputePartition<A>) {
@@ -256,6 +269,7 @@ export class RDD<A> {
     this.#cached = parts;
     // The records are held now: let go of the lineage that computed them.
     this.#compute = computedAlready;
+    this.#mappedFrom = undefined;
     return parts;
   }
 
@@ -298,7 +312,7 @@ export class RDD<A> {
   // inside the try, so an error from a later step is not blamed on this one.
 
   map<B>(f: (a: A) => B, label = "map"): RDD<B> {
-    return new RDD<B>(this.numPartitions, (p, emit) =>
+    const mapped = new RDD<B>(this.numPartitions, (p, emit) =>
       this.forEachIn(p, (a) => {
         let b: B;
         try {
@@ -308,6 +322,8 @@ export class RDD<A> {
         }
         emit(b);
       }));
+    mapped.#mappedFrom = { parent: this as RDD<unknown>, f: f as (a: unknown) => unknown, label };
+    return mapped;
   }
 
   flatMap<B>(f: (a: A) => Iterable<B>, label = "flatMap"): RDD<B> {
@@ -489,11 +505,32 @@ export class RDD<A> {
           throw userFunctionError(label, error);
         }
       };
-      const merge = (kv: readonly [K, V]): void => table.add(kv[0], kv[1], combine);
       const firstSeenEnds: number[] = [];
-      for (let p = 0; p < this.numPartitions; p++) {
-        this.forEachIn(p, merge);
-        firstSeenEnds.push(table.size);
+      const mapped = this.#cacheRequested || this.#cached !== undefined ? undefined : this.#mappedFrom;
+      if (mapped !== undefined) {
+        // Right after a map: the same calls in the same order, in one step per record, so
+        // the pair the map's function makes is read at once (and need not be allocated
+        // once that function is inlined).
+        const { parent, f: toPair, label: mapLabel } = mapped;
+        const mapAndMerge = (a: unknown): void => {
+          let kv: readonly [K, V];
+          try {
+            kv = toPair(a) as readonly [K, V];
+          } catch (error) {
+            throw userFunctionError(mapLabel, error);
+          }
+          table.add(kv[0], kv[1], combine);
+        };
+        for (let p = 0; p < this.numPartitions; p++) {
+          parent.forEachIn(p, mapAndMerge);
+          firstSeenEnds.push(table.size);
+        }
+      } else {
+        const merge = (kv: readonly [K, V]): void => table.add(kv[0], kv[1], combine);
+        for (let p = 0; p < this.numPartitions; p++) {
+          this.forEachIn(p, merge);
+          firstSeenEnds.push(table.size);
+        }
       }
       return hashPartitioned(table.entries(), numPartitions, order, firstSeenEnds);
     });
