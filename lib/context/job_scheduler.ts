@@ -109,11 +109,29 @@ export interface Resume {
   readonly completedTime: Time;
 }
 
+/** Someone waiting for the scheduler to change (see `#nextChange`). */
+interface Waiter {
+  readonly wake: () => void;
+  readonly until: (() => boolean) | undefined;
+}
+
+/** One batch's run through its outputs: what the listener reports need along the way. */
+interface BatchRun {
+  readonly batch: GeneratedBatch;
+  readonly listening: boolean;
+  readonly processingStartTime: number;
+  readonly operations: OutputOperationInfo[];
+}
+
 export class JobScheduler implements DrivenByClock {
   readonly #host: SchedulerHost;
   readonly #timerAbort = new AbortController();
   readonly #queue: GeneratedBatch[] = [];
-  readonly #waiters = new Set<() => void>();
+  /**
+   * Waiting for a change: each is woken at the first change after which its `until`
+   * holds (a caller still checks its condition again when it runs).
+   */
+  #waiters: Array<Waiter> = [];
   /** Counts streams reported, by batch time and stream name, until the batch is cleared. */
   readonly #metrics = new Map<number, Map<string, Readonly<Record<string, number>>>>();
   /** The nodes to clear after each batch: every ancestor of an output, and every input. */
@@ -177,7 +195,9 @@ export class JobScheduler implements DrivenByClock {
         // The hard bound: wait for a batch to finish rather than hold more batches' inputs.
         while (!signal.aborted && this.#pending() >= this.#host.maxPendingBatches) await this.#nextChange();
         if (signal.aborted) break;
-        await this.#generate(new Time(this.#nextTime));
+        // Awaited only when an input's allocation needed I/O: a batch of in-memory inputs costs no microtask turn here.
+        const generating = this.#generate(new Time(this.#nextTime));
+        if (generating !== undefined) await generating;
         this.#nextTime += batchDuration.milliseconds;
         this.#changed();
         // Behind schedule, sleepUntil returns at once: let I/O, timers and stop() run first.
@@ -189,45 +209,97 @@ export class JobScheduler implements DrivenByClock {
     }
   }
 
-  async #generate(time: Time): Promise<void> {
-    const host = this.#host;
+  /**
+   * Fixes the batch at `time` and queues it. Synchronous while every input allocates
+   * synchronously (in-memory queues, receivers' blocks); a promise from the first input
+   * that needs I/O on, the rest allocated after it, in input order.
+   */
+  #generate(time: Time): Promise<void> | undefined {
+    const inputs = this.#host.inputs;
+    const streamIdToNumRecords = new Map<number, number>();
+    const streamIdToInputInfo = new Map<number, StreamInputInfo>();
     try {
-      const streamIdToNumRecords = new Map<number, number>();
-      const streamIdToInputInfo = new Map<number, StreamInputInfo>();
-      // In input order, one after another: an input's I/O for this batch ends before the next input's starts.
-      for (const input of host.inputs) {
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i]!;
         const allocated = input.allocate(time);
-        const n = typeof allocated === "number" ? allocated : await allocated;
-        streamIdToNumRecords.set(input.id, n);
-        streamIdToInputInfo.set(input.id, { inputStreamId: input.id, numRecords: n, metadataDescription: input.name });
-        this.#allocatedRecords += n;
-      }
-      const jobs: Job[] = [];
-      for (const output of host.outputs) {
-        const rdd = output.stream.getOrCompute(time);
-        if (rdd !== undefined) jobs.push({ output, rdd });
-      }
-      const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, streamIdToInputInfo, submissionTime: time.milliseconds };
-      if (jobs.length === 0) {
-        host.logger.info(`No jobs added for time ${time}`);
-        if (host.afterBatch === undefined) {
-          this.#clear(time);
-          return;
+        if (typeof allocated !== "number") {
+          return this.#generateFrom(time, i, allocated, streamIdToNumRecords, streamIdToInputInfo);
         }
-        // Still checkpointed, in batch order: the inputs' positions moved on.
-        this.#queue.push(batch);
-        host.afterGenerate?.(time);
-        this.#processing ??= this.#processQueue();
+        this.#allocated(input, allocated, streamIdToNumRecords, streamIdToInputInfo);
+      }
+      this.#queueJobs(time, streamIdToNumRecords, streamIdToInputInfo);
+    } catch (error) {
+      this.#generateFailed(time, error);
+    }
+    return undefined;
+  }
+
+  /** The rest of {@link JobScheduler.#generate} once input `from`'s allocation returned a promise. */
+  async #generateFrom(
+    time: Time,
+    from: number,
+    pending: Promise<number>,
+    streamIdToNumRecords: Map<number, number>,
+    streamIdToInputInfo: Map<number, StreamInputInfo>,
+  ): Promise<void> {
+    const inputs = this.#host.inputs;
+    try {
+      // In input order, one after another: an input's I/O for this batch ends before the next input's starts.
+      this.#allocated(inputs[from]!, await pending, streamIdToNumRecords, streamIdToInputInfo);
+      for (let i = from + 1; i < inputs.length; i++) {
+        const input = inputs[i]!;
+        const allocated = input.allocate(time);
+        this.#allocated(input, typeof allocated === "number" ? allocated : await allocated, streamIdToNumRecords, streamIdToInputInfo);
+      }
+      this.#queueJobs(time, streamIdToNumRecords, streamIdToInputInfo);
+    } catch (error) {
+      this.#generateFailed(time, error);
+    }
+  }
+
+  #allocated(
+    input: InputDStream<unknown>,
+    n: number,
+    streamIdToNumRecords: Map<number, number>,
+    streamIdToInputInfo: Map<number, StreamInputInfo>,
+  ): void {
+    streamIdToNumRecords.set(input.id, n);
+    streamIdToInputInfo.set(input.id, { inputStreamId: input.id, numRecords: n, metadataDescription: input.name });
+    this.#allocatedRecords += n;
+  }
+
+  #generateFailed(time: Time, error: unknown): void {
+    this.#host.reportError(new BatchError(`Error generating jobs for time ${time}: ${reasonOf(error)}`, time, error));
+    this.#clear(time);
+  }
+
+  /** Computes the outputs' RDDs of the batch at `time` (its inputs fixed) and queues the batch. */
+  #queueJobs(time: Time, streamIdToNumRecords: Map<number, number>, streamIdToInputInfo: Map<number, StreamInputInfo>): void {
+    const host = this.#host;
+    const jobs: Job[] = [];
+    const outputs = host.outputs;
+    for (let i = 0; i < outputs.length; i++) {
+      const output = outputs[i]!;
+      const rdd = output.stream.getOrCompute(time);
+      if (rdd !== undefined) jobs.push({ output, rdd });
+    }
+    const batch: GeneratedBatch = { time, jobs, streamIdToNumRecords, streamIdToInputInfo, submissionTime: time.milliseconds };
+    if (jobs.length === 0) {
+      host.logger.info(`No jobs added for time ${time}`);
+      if (host.afterBatch === undefined) {
+        this.#clear(time);
         return;
       }
+      // Still checkpointed, in batch order: the inputs' positions moved on.
       this.#queue.push(batch);
       host.afterGenerate?.(time);
-      if (host.listening) host.post((l) => l.onBatchSubmitted?.({ batchInfo: this.#info(batch) }));
       this.#processing ??= this.#processQueue();
-    } catch (error) {
-      host.reportError(new BatchError(`Error generating jobs for time ${time}: ${reasonOf(error)}`, time, error));
-      this.#clear(time);
+      return;
     }
+    this.#queue.push(batch);
+    host.afterGenerate?.(time);
+    if (host.listening) host.post((l) => l.onBatchSubmitted?.({ batchInfo: this.#info(batch) }));
+    this.#processing ??= this.#processQueue();
   }
 
   async #processQueue(): Promise<void> {
@@ -236,7 +308,8 @@ export class JobScheduler implements DrivenByClock {
         if (this.#dropQueued) continue;
         this.#running = batch;
         try {
-          await this.#runBatch(batch);
+          const running = this.#runBatch(batch);
+          if (running !== undefined) await running;
         } finally {
           this.#running = undefined;
         }
@@ -270,55 +343,109 @@ export class JobScheduler implements DrivenByClock {
     return batch !== undefined && batch === this.#running;
   }
 
-  async #runBatch(batch: GeneratedBatch): Promise<void> {
+  /**
+   * Runs the outputs of `batch`, in order, then checkpoints and clears. Synchronous as
+   * long as nothing it runs returns a promise (no checkpoint to wait for, synchronous
+   * outputs): a batch then costs no microtask turn of its own.
+   */
+  #runBatch(batch: GeneratedBatch): Promise<void> | undefined {
     const host = this.#host;
     const { time } = batch;
     if (batch.jobs.length === 0) {
       host.afterBatch?.(time, this.#queue.map((b) => b.time.milliseconds));
       this.#clear(time);
-      return;
+      return undefined;
     }
     if (time.milliseconds <= this.#replayThroughMs) {
       // Recovered: its outputs completed before the crash; generating it brought the state forward.
       host.logger.info(`Batch ${time} ran before the recovery: its state is recomputed, its outputs are not run again`);
       host.afterBatch?.(time, this.#queue.map((b) => b.time.milliseconds));
       this.#clear(time);
-      return;
+      return undefined;
     }
     // Listener reports cost allocations per batch: skip them when nobody listens.
     const listening = host.listening;
-    const processingStartTime = listening ? host.clock.now() : 0;
+    const run: BatchRun = { batch, listening, processingStartTime: listening ? host.clock.now() : 0, operations: [] };
     // Outputs run only once a checkpoint records what this batch holds: after a crash it is
     // generated again with the same content, whatever its outputs did.
     const recorded = host.beforeOutputs?.(time);
-    if (recorded !== undefined) await recorded;
-    if (listening) host.post((l) => l.onBatchStarted?.({ batchInfo: this.#info(batch, { processingStartTime }) }));
-    const operations: OutputOperationInfo[] = [];
-    for (const { output, rdd } of batch.jobs) {
-      const startTime = listening ? host.clock.now() : 0;
-      if (listening) {
-        const started: OutputOperationInfo = { batchTime: time, id: output.id, name: output.name, startTime };
-        host.post((l) => l.onOutputOperationStarted?.({ outputOperationInfo: started }));
-      }
-      let failureReason: string | undefined;
-      try {
-        await this.#runOutput(batch, output, rdd, time);
-      } catch (error) {
-        failureReason = reasonOf(error);
-        host.reportError(
-          new BatchError(`Error running job ${output.name} (output ${output.id}) at time ${time}: ${failureReason}`, time, error),
-        );
-      }
-      if (listening) {
-        const endTime = host.clock.now();
-        const ended = { batchTime: time, id: output.id, name: output.name, startTime, endTime, duration: endTime - startTime };
-        const completed: OutputOperationInfo = failureReason === undefined ? ended : { ...ended, failureReason };
-        operations.push(completed);
-        host.post((l) => l.onOutputOperationCompleted?.({ outputOperationInfo: completed }));
-      }
+    if (recorded !== undefined) return recorded.then(() => this.#runOutputsFrom(run, 0, true));
+    return this.#runOutputsFrom(run, 0, true);
+  }
+
+  /** Runs the outputs from `index` on; a promise from the first output that returns one. */
+  #runOutputsFrom(run: BatchRun, index: number, announce: boolean): Promise<void> | undefined {
+    const host = this.#host;
+    const { batch } = run;
+    if (announce && run.listening) {
+      host.post((l) => l.onBatchStarted?.({ batchInfo: this.#info(batch, { processingStartTime: run.processingStartTime }) }));
     }
-    if (listening) {
-      const info = this.#info(batch, { processingStartTime, processingEndTime: host.clock.now(), operations });
+    const jobs = batch.jobs;
+    for (let i = index; i < jobs.length; i++) {
+      const { output, rdd } = jobs[i]!;
+      const startTime = this.#outputStarted(run, output);
+      let returned: void | Promise<void>;
+      try {
+        returned = this.#runOutput(batch, output, rdd, batch.time);
+      } catch (error) {
+        this.#outputEnded(run, output, startTime, error, true);
+        continue;
+      }
+      // With listeners, a turn of the microtask queue after each output (as when every output
+      // was awaited), so that their queues drain between a batch's events.
+      if (returned !== undefined || run.listening) return this.#awaitOutputThenRest(run, i, startTime, returned);
+      this.#outputEnded(run, output, startTime, undefined, false);
+    }
+    this.#batchEnded(run);
+    return undefined;
+  }
+
+  async #awaitOutputThenRest(run: BatchRun, index: number, startTime: number, returned: Promise<void> | void): Promise<void> {
+    const output = run.batch.jobs[index]!.output;
+    try {
+      await returned;
+    } catch (error) {
+      this.#outputEnded(run, output, startTime, error, true);
+      await this.#runOutputsFrom(run, index + 1, false);
+      return;
+    }
+    this.#outputEnded(run, output, startTime, undefined, false);
+    await this.#runOutputsFrom(run, index + 1, false);
+  }
+
+  #outputStarted(run: BatchRun, output: OutputOperation): number {
+    if (!run.listening) return 0;
+    const startTime = this.#host.clock.now();
+    const started: OutputOperationInfo = { batchTime: run.batch.time, id: output.id, name: output.name, startTime };
+    this.#host.post((l) => l.onOutputOperationStarted?.({ outputOperationInfo: started }));
+    return startTime;
+  }
+
+  #outputEnded(run: BatchRun, output: OutputOperation, startTime: number, error: unknown, failed: boolean): void {
+    const host = this.#host;
+    const time = run.batch.time;
+    let failureReason: string | undefined;
+    if (failed) {
+      failureReason = reasonOf(error);
+      host.reportError(
+        new BatchError(`Error running job ${output.name} (output ${output.id}) at time ${time}: ${failureReason}`, time, error),
+      );
+    }
+    if (run.listening) {
+      const endTime = host.clock.now();
+      const ended = { batchTime: time, id: output.id, name: output.name, startTime, endTime, duration: endTime - startTime };
+      const completed: OutputOperationInfo = failureReason === undefined ? ended : { ...ended, failureReason };
+      run.operations.push(completed);
+      host.post((l) => l.onOutputOperationCompleted?.({ outputOperationInfo: completed }));
+    }
+  }
+
+  #batchEnded(run: BatchRun): void {
+    const host = this.#host;
+    const { batch } = run;
+    const time = batch.time;
+    if (run.listening) {
+      const info = this.#info(batch, { processingStartTime: run.processingStartTime, processingEndTime: host.clock.now(), operations: run.operations });
       host.post((l) => l.onBatchCompleted?.({ batchInfo: info }));
     }
     host.afterBatch?.(time, this.#queue.map((b) => b.time.milliseconds));
@@ -344,13 +471,24 @@ export class JobScheduler implements DrivenByClock {
   }
 
   #changed(): void {
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const wake of waiters) wake();
+    const waiters = this.#waiters;
+    if (waiters.length === 0) return;
+    let kept: Waiter[] | undefined;
+    this.#waiters = [];
+    for (let i = 0; i < waiters.length; i++) {
+      const waiter = waiters[i]!;
+      if (waiter.until === undefined || waiter.until()) waiter.wake();
+      else (kept ??= []).push(waiter);
+    }
+    if (kept !== undefined) this.#waiters.push(...kept);
   }
 
-  #nextChange(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.add(resolve));
+  /**
+   * Resolves at the next change after which `until` holds (any change without it). A
+   * caught-up test waits once per batch this way, not once per step of the batch.
+   */
+  #nextChange(until?: () => boolean): Promise<void> {
+    return new Promise((wake) => this.#waiters.push({ wake, until }));
   }
 
   /** True while a batch is queued or running, or its checkpoint is being written. */
@@ -360,7 +498,8 @@ export class JobScheduler implements DrivenByClock {
 
   async caughtUp(now: number): Promise<void> {
     for (;;) {
-      while ((this.#timerRunning && this.#nextTime <= now) || this.#batchesBusy) await this.#nextChange();
+      const behind = (): boolean => (this.#timerRunning && this.#nextTime <= now) || this.#batchesBusy;
+      while (behind()) await this.#nextChange(() => !behind());
       if (this.#host.checkpointBusy !== true) return;
       await this.#host.checkpointsDrained?.();
     }
@@ -373,7 +512,8 @@ export class JobScheduler implements DrivenByClock {
   /** Resolves once no batch is generated, queued or running any more, and its checkpoint is written (after `stop`). */
   async ended(): Promise<void> {
     for (;;) {
-      while (this.#timerRunning || this.#batchesBusy) await this.#nextChange();
+      const running = (): boolean => this.#timerRunning || this.#batchesBusy;
+      while (running()) await this.#nextChange(() => !running());
       if (this.#host.checkpointBusy !== true) return;
       await this.#host.checkpointsDrained?.();
     }

@@ -42,6 +42,8 @@ export abstract class DStreamNode<A> implements DStream<A> {
   #checkpointDuration: Duration | undefined;
   #stateCodec: StateCodec<unknown> | undefined;
   readonly #generated = new Map<number, RDD<A>>();
+  /** `kind-id`, made once: the name is read per batch (error labels). */
+  readonly #derivedName: string;
 
   constructor(context: StreamingGraph, kind: string, parents: ReadonlyArray<DStreamNode<unknown>>, slideDuration: Duration) {
     context.assertBuildable();
@@ -57,11 +59,12 @@ export abstract class DStreamNode<A> implements DStream<A> {
     this.parents = parents;
     this.slideDuration = slideDuration;
     this.id = context.nextStreamId();
+    this.#derivedName = `${kind}-${this.id}`;
   }
 
   /** A stable name: the one given with `named`, else kind and creation order, e.g. `"map-3"`. */
   get name(): string {
-    return this.#userName ?? `${this.kind}-${this.id}`;
+    return this.#userName ?? this.#derivedName;
   }
 
   /**

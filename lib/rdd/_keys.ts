@@ -312,11 +312,104 @@ export class KeyMap<K, V> {
 
   /** Every `[key, value]`, as new pairs, in insertion order. */
   entries(): Array<readonly [K, V]> {
-    return Array.from(this.#map);
+    return this.#map.size === 0 ? [] : Array.from(this.#map);
   }
 
   /** The entries in insertion order (a key re-inserted after `delete` moves last). */
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.#map[Symbol.iterator]();
+  }
+}
+
+/** One key's running value in a {@link KeyReducer}: updated in place, so a repeated key costs one lookup. */
+class ReducedValue<V> {
+  value: V;
+  constructor(value: V) {
+    this.value = value;
+  }
+}
+
+/**
+ * The table of a `reduceByKey`: each key's values merged as they arrive, keys compared
+ * as in {@link KeyMap}, in first-arrival order. A key seen before costs one lookup of
+ * the table (its running value is updated in place), not a `get` and a `set`.
+ */
+export class KeyReducer<K, V> {
+  readonly #values = new Map<K, ReducedValue<V>>();
+  /** Content string → canonical key, for the keys compared by content. */
+  readonly #canonical = new Map<string, K>();
+
+  get size(): number {
+    return this.#values.size;
+  }
+
+  /** Merges `value` into `key`'s running value with `combine(old, value)`, or starts it. */
+  add(key: K, value: V, combine: (old: V, value: V) => V): void {
+    let k = key;
+    if (typeof key === "object" && key !== null) {
+      const content = contentOf(key);
+      if (content !== undefined) {
+        const seen = this.#canonical.get(content);
+        if (seen === undefined) this.#canonical.set(content, key);
+        else k = seen;
+      }
+    } else if (typeof key === "function") {
+      throw notAKey();
+    }
+    const reduced = this.#values.get(k);
+    if (reduced === undefined) this.#values.set(k, new ReducedValue(value));
+    else reduced.value = combine(reduced.value, value);
+  }
+
+  /** Every `[key, value]`, as new pairs, in first-arrival order. */
+  entries(): Array<readonly [K, V]> {
+    const out = new Array<readonly [K, V]>(this.#values.size);
+    let i = 0;
+    // forEach, not for…of: the map's iterator would allocate an entry array per key.
+    this.#values.forEach((reduced, k) => {
+      out[i++] = [k, reduced.value];
+    });
+    return out;
+  }
+}
+
+/**
+ * Cells (one per distinct key, made by the caller) with the key semantics of
+ * {@link KeyMap}, and the keys and cells in first-seen order as arrays: the table of a
+ * join. Look a key up with {@link KeyCells.canonical} first, then `get`/`insert` by it.
+ */
+export class KeyCells<K, C> {
+  readonly #cells = new Map<K, C>();
+  /** Content string → canonical key, for the keys compared by content. */
+  readonly #canonical = new Map<string, K>();
+  /** The canonical keys, in first-seen order. */
+  readonly keys: K[] = [];
+  /** Their cells, in the same order. */
+  readonly cells: C[] = [];
+
+  /** The key the table knows `key` by: the first one seen with its content, else `key` (recorded as seen). */
+  canonical(key: K): K {
+    if (typeof key === "object" && key !== null) {
+      const content = contentOf(key);
+      if (content === undefined) return key;
+      const seen = this.#canonical.get(content);
+      if (seen !== undefined) return seen;
+      this.#canonical.set(content, key);
+      return key;
+    }
+    if (typeof key === "function") throw notAKey();
+    return key;
+  }
+
+  /** The cell of a canonical key. */
+  get(canonicalKey: K): C | undefined {
+    return this.#cells.get(canonicalKey);
+  }
+
+  /** Adds the cell of a canonical key not in the table yet. */
+  insert(canonicalKey: K, cell: C): void {
+    this.#cells.set(canonicalKey, cell);
+    this.keys.push(canonicalKey);
+    this.cells.push(cell);
   }
 }

@@ -20,6 +20,13 @@ import { hashCodeOf } from "./_keys.ts";
  */
 export type MapOutputOrder = "hash" | "arrival";
 
+/** `n` new empty arrays (a plain loop: `Array.from({ length })` is several times slower). */
+const emptyParts = <T>(n: number): T[][] => {
+  const parts: T[][] = new Array(n);
+  for (let i = 0; i < n; i++) parts[i] = [];
+  return parts;
+};
+
 /**
  * Lays out combined `entries` (distinct keys in first-appearance order, the keys first
  * seen in parent partition p ending at index `firstSeenEnds[p]`) into `n` partitions.
@@ -30,11 +37,34 @@ export const hashPartitioned = <K, V>(
   order: MapOutputOrder,
   firstSeenEnds: ReadonlyArray<number>,
 ): Array<Array<readonly [K, V]>> => {
-  const count = entries.length;
+  if (entries.length === 0) return emptyParts(n);
+  const layout = hashLayout(entries.length, (i) => entries[i]![0], n, order, firstSeenEnds);
+  const parts: Array<Array<readonly [K, V]>> = new Array(n);
+  for (let p = 0; p < n; p++) {
+    const slots = layout[p]!;
+    const out = new Array<readonly [K, V]>(slots.length);
+    for (let j = 0; j < slots.length; j++) out[j] = entries[slots[j]!]!;
+    parts[p] = out;
+  }
+  return parts;
+};
+
+/**
+ * Where {@link hashPartitioned} puts each of `count` distinct keys (`keyAt(i)`, in
+ * first-appearance order): per partition, the keys' indexes in the order the partition
+ * holds them. For results that are not the entries themselves (a join's pairs).
+ */
+export const hashLayout = <K>(
+  count: number,
+  keyAt: (index: number) => K,
+  n: number,
+  order: MapOutputOrder,
+  firstSeenEnds: ReadonlyArray<number>,
+): Array<ArrayLike<number>> => {
   const hashes = new Int32Array(count);
-  const buckets: number[][] = Array.from({ length: n }, () => []);
+  const buckets: number[][] = emptyParts(n);
   for (let i = 0; i < count; i++) {
-    const h = hashCodeOf(entries[i]![0]);
+    const h = hashCodeOf(keyAt(i));
     hashes[i] = h;
     buckets[n === 1 ? 0 : nonNegativeMod(h, n)]!.push(i);
   }
@@ -47,13 +77,16 @@ export const hashPartitioned = <K, V>(
       mapOutputOf[i] = p;
     }
   }
-  return buckets.map((bucket) => {
+  const layout: Array<ArrayLike<number>> = new Array(n);
+  for (let p = 0; p < n; p++) {
+    const bucket = buckets[p]!;
     if (mapOutputOf !== undefined) sortByMapOutputThenHash(bucket, mapOutputOf, hashes);
     const slots = appendOnlyMapOrder(bucket.length, (j) => hashes[bucket[j]!]!);
-    const out = new Array<readonly [K, V]>(bucket.length);
-    for (let j = 0; j < slots.length; j++) out[j] = entries[bucket[slots[j]!]!]!;
-    return out;
-  });
+    const indexes = new Int32Array(slots.length);
+    for (let j = 0; j < slots.length; j++) indexes[j] = bucket[slots[j]!]!;
+    layout[p] = indexes;
+  }
+  return layout;
 };
 
 /** Indexes per sort key: the (unsigned) hash above 21 bits of position in the group. */
@@ -89,7 +122,7 @@ const sortByMapOutputThenHash = (bucket: number[], mapOutputOf: Int32Array, hash
 
 /** Every record, in arrival order, in its key's hash partition (Spark's `partitionBy`). */
 export const recordsByKeyHash = <K, V>(records: ReadonlyArray<readonly [K, V]>, n: number): Array<Array<readonly [K, V]>> => {
-  const parts: Array<Array<readonly [K, V]>> = Array.from({ length: n }, () => []);
+  const parts: Array<Array<readonly [K, V]>> = emptyParts(n);
   for (const kv of records) parts[n === 1 ? 0 : nonNegativeMod(hashCodeOf(kv[0]), n)]!.push(kv);
   return parts;
 };

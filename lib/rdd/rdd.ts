@@ -9,8 +9,8 @@
  * @module
  */
 import { none, type Option, some } from "fp-ts/lib/Option.js";
-import { KeyMap } from "./_keys.ts";
-import { hashPartitioned, type MapOutputOrder, recordsByKeyHash } from "./_partitioning.ts";
+import { KeyCells, KeyMap, KeyReducer } from "./_keys.ts";
+import { hashLayout, hashPartitioned, type MapOutputOrder, recordsByKeyHash } from "./_partitioning.ts";
 import { type Compare, defaultCompare } from "./_order.ts";
 import { partitionRandom, poisson } from "./_sample.ts";
 import { saveAsNewTextFolder } from "./_text_folder.ts";
@@ -78,6 +78,51 @@ const pairsOf = <X, Y>(xs: ReadonlyArray<X>, ys: ReadonlyArray<Y>): Array<readon
   return out;
 };
 
+/** What `map` made an RDD from: its parent, function and label. */
+interface MappedFrom {
+  readonly parent: RDD<unknown>;
+  readonly f: (a: unknown) => unknown;
+  readonly label: string;
+}
+
+/**
+ * One key of a join: its values on each side, the first inline (most keys have one value
+ * a side), the rest in an array.
+ */
+class JoinCell<V, W> {
+  #left: V | undefined;
+  #moreLeft: V[] | undefined;
+  #leftCount = 0;
+  #right: W | undefined;
+  #moreRight: W[] | undefined;
+  #rightCount = 0;
+
+  addLeft(v: V): this {
+    if (this.#leftCount === 0) this.#left = v;
+    else (this.#moreLeft ??= []).push(v);
+    this.#leftCount++;
+    return this;
+  }
+
+  addRight(w: W): this {
+    if (this.#rightCount === 0) this.#right = w;
+    else (this.#moreRight ??= []).push(w);
+    this.#rightCount++;
+    return this;
+  }
+
+  /** Pushes `[key, [v, w]]` for every left `v` and right `w`, left values outermost (as `pairsOf`). */
+  pairsInto<K>(key: K, out: Array<readonly [K, readonly [V, W]]>): void {
+    const nl = this.#leftCount;
+    const nr = this.#rightCount;
+    if (nl === 0 || nr === 0) return;
+    for (let i = 0; i < nl; i++) {
+      const v = (i === 0 ? this.#left : this.#moreLeft![i - 1]) as V;
+      for (let j = 0; j < nr; j++) out.push([key, [v, (j === 0 ? this.#right : this.#moreRight![j - 1]) as W]]);
+    }
+  }
+}
+
 /** The values as `some`s, or a lone `none` when there are none (an outer join's missing side). */
 const optionsOf = <A>(values: ReadonlyArray<A>): ReadonlyArray<Option<A>> =>
   values.length === 0 ? [none] : values.map((v) => some(v));
@@ -139,6 +184,12 @@ export class RDD<A> {
    * same count then needs no shuffle, as in Spark.
    */
   #hashPartitions: number | undefined;
+  /**
+   * Set on an RDD made by `map`: its parent and function, so that a `reduceByKey` right
+   * after it can call the function and merge its pair in one step (see
+   * {@link RDD.reduceByKey}).
+   */
+  #mappedFrom: MappedFrom | undefined;
 
   /** Prefer {@link RDD.fromArray}, {@link RDD.fromPartitions} and the combinators. */
   constructor(numPartitions: number, compute: ComputePartition<A>) {
@@ -173,7 +224,11 @@ export class RDD<A> {
 
   /** An RDD with no records. */
   static empty<A>(numPartitions = 1): RDD<A> {
-    return RDD.fromPartitions(Array.from({ length: numPartitions }, () => []));
+    if (!Number.isSafeInteger(numPartitions) || numPartitions < 1) return RDD.fromPartitions(Array.from({ length: numPartitions }, () => []));
+    // A plain loop: Array.from({ length }) costs more than the rest of an empty batch's RDD.
+    const parts: A[][] = new Array(numPartitions);
+    for (let p = 0; p < numPartitions; p++) parts[p] = [];
+    return RDD.fromPartitions(parts);
   }
 
   /** The partitions of every RDD, one after another (Spark's `UnionRDD`). */
@@ -214,6 +269,7 @@ export class RDD<A> {
     this.#cached = parts;
     // The records are held now: let go of the lineage that computed them.
     this.#compute = computedAlready;
+    this.#mappedFrom = undefined;
     return parts;
   }
 
@@ -256,7 +312,7 @@ export class RDD<A> {
   // inside the try, so an error from a later step is not blamed on this one.
 
   map<B>(f: (a: A) => B, label = "map"): RDD<B> {
-    return new RDD<B>(this.numPartitions, (p, emit) =>
+    const mapped = new RDD<B>(this.numPartitions, (p, emit) =>
       this.forEachIn(p, (a) => {
         let b: B;
         try {
@@ -266,6 +322,8 @@ export class RDD<A> {
         }
         emit(b);
       }));
+    mapped.#mappedFrom = { parent: this as RDD<unknown>, f: f as (a: unknown) => unknown, label };
+    return mapped;
   }
 
   flatMap<B>(f: (a: A) => Iterable<B>, label = "flatMap"): RDD<B> {
@@ -277,7 +335,14 @@ export class RDD<A> {
         } catch (error) {
           throw userFunctionError(label, error);
         }
-        pushUserIterable(items, emit, label);
+        // An array is pushed here rather than in the shared pushAll, so that this call of
+        // `emit` (once per item) only ever sees the next step and can be inlined.
+        if (Array.isArray(items)) {
+          const array = items as ReadonlyArray<B>;
+          for (let i = 0; i < array.length; i++) emit(array[i]!);
+        } else {
+          pushUserIterable(items, emit, label);
+        }
       }));
   }
 
@@ -432,7 +497,7 @@ export class RDD<A> {
     checkPartitionCount(numPartitions, "reduceByKey's numPartitions");
     const order = this.#mapOutputOrder(numPartitions, "hash");
     return RDD.#keyed(numPartitions, () => {
-      const table = new KeyMap<K, V>();
+      const table = new KeyReducer<K, V>();
       const combine = (a: V, b: V): V => {
         try {
           return f(a, b);
@@ -440,11 +505,32 @@ export class RDD<A> {
           throw userFunctionError(label, error);
         }
       };
-      const merge = (kv: readonly [K, V]): void => table.merge(kv[0], kv[1], combine);
       const firstSeenEnds: number[] = [];
-      for (let p = 0; p < this.numPartitions; p++) {
-        this.forEachIn(p, merge);
-        firstSeenEnds.push(table.size);
+      const mapped = this.#cacheRequested || this.#cached !== undefined ? undefined : this.#mappedFrom;
+      if (mapped !== undefined) {
+        // Right after a map: the same calls in the same order, in one step per record, so
+        // the pair the map's function makes is read at once (and need not be allocated
+        // once that function is inlined).
+        const { parent, f: toPair, label: mapLabel } = mapped;
+        const mapAndMerge = (a: unknown): void => {
+          let kv: readonly [K, V];
+          try {
+            kv = toPair(a) as readonly [K, V];
+          } catch (error) {
+            throw userFunctionError(mapLabel, error);
+          }
+          table.add(kv[0], kv[1], combine);
+        };
+        for (let p = 0; p < this.numPartitions; p++) {
+          parent.forEachIn(p, mapAndMerge);
+          firstSeenEnds.push(table.size);
+        }
+      } else {
+        const merge = (kv: readonly [K, V]): void => table.add(kv[0], kv[1], combine);
+        for (let p = 0; p < this.numPartitions; p++) {
+          this.forEachIn(p, merge);
+          firstSeenEnds.push(table.size);
+        }
       }
       return hashPartitioned(table.entries(), numPartitions, order, firstSeenEnds);
     });
@@ -576,9 +662,46 @@ export class RDD<A> {
     });
   }
 
-  /** Pairs of values for keys present in both RDDs. */
-  join<K, V, W>(this: RDD<readonly [K, V]>, other: RDD<readonly [K, W]>, numPartitions?: number): RDD<readonly [K, readonly [V, W]]> {
-    return this.cogroup(other, numPartitions).flatMapValues(([vs, ws]) => pairsOf(vs, ws));
+  /**
+   * Pairs of values for keys present in both RDDs: what `cogroup` then `flatMapValues`
+   * over the pairs of each key gives (Spark's `join`), in that order, without building
+   * the groups: one cell per key holding its first value of each side inline.
+   */
+  join<K, V, W>(
+    this: RDD<readonly [K, V]>,
+    other: RDD<readonly [K, W]>,
+    numPartitions: number = Math.max(this.numPartitions, other.numPartitions),
+  ): RDD<readonly [K, readonly [V, W]]> {
+    checkPartitionCount(numPartitions, "join's numPartitions");
+    return RDD.#keyed(numPartitions, () => {
+      const table = new KeyCells<K, JoinCell<V, W>>();
+      this.#forEachRecord((kv) => {
+        const k = table.canonical(kv[0]);
+        const cell = table.get(k);
+        if (cell === undefined) table.insert(k, new JoinCell<V, W>().addLeft(kv[1]));
+        else cell.addLeft(kv[1]);
+      });
+      other.#forEachRecord((kw) => {
+        const k = table.canonical(kw[0]);
+        const cell = table.get(k);
+        if (cell === undefined) table.insert(k, new JoinCell<V, W>().addRight(kw[1]));
+        else cell.addRight(kw[1]);
+      });
+      const { keys, cells } = table;
+      // Every key counts for the layout, paired or not: it takes a slot of the reduce side's table.
+      const layout = hashLayout(keys.length, (i) => keys[i]!, numPartitions, "arrival", []);
+      const parts: Array<Array<readonly [K, readonly [V, W]]>> = new Array(numPartitions);
+      for (let p = 0; p < numPartitions; p++) {
+        const indexes = layout[p]!;
+        const out: Array<readonly [K, readonly [V, W]]> = [];
+        for (let j = 0; j < indexes.length; j++) {
+          const i = indexes[j]!;
+          cells[i]!.pairsInto(keys[i]!, out);
+        }
+        parts[p] = out;
+      }
+      return parts;
+    });
   }
 
   /** Every pair of this RDD, with `other`'s matching values or `none`. */
