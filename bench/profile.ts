@@ -41,7 +41,9 @@ const out = outArg ?? fileURLToPath(new URL(`./profiles/${id}.cpuprofile`, impor
 const sink = (): Sink<unknown> => {
   const times: number[] = [];
   let n = 0;
-  const f = ((records: ReadonlyArray<unknown>) => {
+  const f = ((output: ReadonlyArray<unknown> | (() => ReadonlyArray<unknown>)) => {
+    // dstreams rows hand over `() => rdd.collect()`: call it, or the profile sees only the lazy set-up.
+    const records = typeof output === "function" ? output() : output;
     n += records.length;
     times.push(performance.now());
   }) as Sink<unknown>;
