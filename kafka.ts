@@ -27,5 +27,7 @@ export {
   type StartingOffsets,
 } from "./lib/kafka/direct_stream.ts";
 export { KafkaSourceError } from "./lib/kafka/_client.ts";
+export { type KafkaScaleOutStream, type RebalanceEvent, type ScaleOutOptions } from "./lib/kafka/_scale_out_stream.ts";
+export { kafkaPartitionOf } from "./lib/kafka/partitioner.ts";
 export { decodeValues, jsonValues } from "./lib/kafka/decode.ts";
 export { type KafkaSink, saveToKafka, type SaveToKafkaOptions } from "./lib/kafka/sink.ts";
