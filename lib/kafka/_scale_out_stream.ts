@@ -140,6 +140,7 @@ export class ScaleOutInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> 
   /** Key → partition, remembered: keys are hashed once, not at every batch. */
   readonly #partitionCache = new Map<unknown, number>();
   #failure: Error | undefined;
+  #stopping = false;
 
   constructor(graph: StreamingGraph, options: DirectStreamOptions<Deserializer, Deserializer>, brokers: string[], topics: ReadonlyArray<string> | RegExp) {
     const scaleOut = options.scaleOut!;
@@ -254,6 +255,8 @@ export class ScaleOutInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> 
   }
 
   override async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const wake of this.#clearedWaiters.splice(0)) wake();
     // Written last: what the batches so far did, so the next owner starts from here.
     await this.#writes;
     const member = this.#member;
@@ -377,13 +380,15 @@ export class ScaleOutInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> 
 
   /** Waits until every batch fixed so far was cleared (its outputs ran, or it failed). */
   async #quiesce(): Promise<void> {
-    while (this.#lastCleared < this.#lastTaken) await new Promise<void>((resolve) => this.#clearedWaiters.push(resolve));
+    // A stopping context runs no more batches: waiting for them would hold stop() forever.
+    while (this.#lastCleared < this.#lastTaken && !this.#stopping) await new Promise<void>((resolve) => this.#clearedWaiters.push(resolve));
     await this.#writes;
   }
 
   async #apply(assignment: Assignment): Promise<void> {
     const client = this.#client!;
     await this.#quiesce();
+    if (this.#stopping) return;
     const timeMs = this.#lastTaken;
     const before = new Set(this.#next.keys());
     const after = new Set(assignment.partitions);
@@ -439,6 +444,7 @@ export class ScaleOutInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> 
     const client = this.#client;
     if (client === undefined) throw new KafkaSourceError("options", `${this.name} was asked for a batch before the context started it`);
     const incoming = this.#incoming;
+    if (this.#stopping) return { rdd: RDD.empty<KafkaRecord<K, V>>(), count: 0 };
     if (incoming !== undefined) {
       this.#incoming = undefined;
       try {
@@ -497,8 +503,9 @@ export class ScaleOutInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> 
   override clearOldRDDs(time: Time): void {
     super.clearOldRDDs(time);
     const t = time.milliseconds;
-    if (t > this.#lastCleared && this.#batches.has(t)) {
-      this.#capture(t);
+    if (t > this.#lastCleared) {
+      // Also for a batch whose generation failed (nothing to capture): the barrier waits for it.
+      if (this.#batches.has(t)) this.#capture(t);
       this.#lastCleared = t;
       for (const wake of this.#clearedWaiters.splice(0)) wake();
     }
