@@ -86,7 +86,8 @@ pipe(
 ssc.start();
 say({ ev: "ready", pid: process.pid });
 process.on("SIGTERM", () => {
-  void ssc.stop({ stopGracefully: false }).finally(() => pool.end()).finally(() => process.exit(0));
+  // Bounded: a stop() that lands while a batch runs can stay pending (lib/context's shutdown).
+  void Promise.race([ssc.stop(), new Promise((r) => setTimeout(r, 3000))]).finally(() => process.exit(0));
 });
 await ssc.awaitTermination().catch((error: Error) => {
   process.stderr.write(`worker failed: ${error.message}\n`);

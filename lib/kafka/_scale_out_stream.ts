@@ -521,7 +521,10 @@ export class ScaleOutInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> 
     if (captured === undefined || timeMs <= this.#writtenThrough || captured.generation !== this.#generation) return;
     this.#writtenThrough = timeMs;
     await this.#write(captured.files);
-    await this.#member?.commit(captured.files.map((f) => ({ topic: f.topic, partition: f.partition, offset: f.offset }))).catch((error: unknown) => {
+    // Not awaited: the group's offsets are informational here (the store holds the truth), and
+    // a commit the client holds back (during a rejoin) must not hold the context's stop.
+    if (this.#stopping) return;
+    void this.#member?.commit(captured.files.map((f) => ({ topic: f.topic, partition: f.partition, offset: f.offset }))).catch((error: unknown) => {
       this.context.logger.info(`${this.name}: offsets not committed to group ${this.groupId} (${error instanceof Error ? error.message : String(error)}); the shared store holds them`);
     });
   }
