@@ -537,7 +537,14 @@ class KafkaDirectInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> impl
  * @category kafka
  * @since 0.3.0
  */
-export const createDirectStream: {
+export const createDirectStream = ((ssc: StreamingContext, options: DirectStreamOptions<Deserializer, Deserializer>): KafkaDirectStream<unknown, unknown> => {
+  const graph = graphOf(ssc);
+  if (typeof options === "object" && options !== null && options.scaleOut !== undefined) {
+    const { brokers, topics } = checkOptions(options);
+    return new ScaleOutInputDStream<unknown, unknown>(graph, options, brokers, topics);
+  }
+  return new KafkaDirectInputDStream<unknown, unknown>(graph, options);
+}) as {
   <K extends Deserializer = "string", V extends Deserializer = "string">(
     ssc: StreamingContext,
     options: DirectStreamOptions<K, V> & { readonly scaleOut: ScaleOutOptions },
@@ -546,18 +553,6 @@ export const createDirectStream: {
     ssc: StreamingContext,
     options: DirectStreamOptions<K, V>,
   ): KafkaDirectStream<Deserialized<K>, Deserialized<V>>;
-} = <K extends Deserializer = "string", V extends Deserializer = "string">(
-  ssc: StreamingContext,
-  options: DirectStreamOptions<K, V>,
-  // deno-lint-ignore no-explicit-any -- one body for both overloads
-): any => {
-  const graph = graphOf(ssc);
-  const general = options as DirectStreamOptions<Deserializer, Deserializer>;
-  if (typeof options === "object" && options !== null && options.scaleOut !== undefined) {
-    const { brokers, topics } = checkOptions(general);
-    return new ScaleOutInputDStream<Deserialized<K>, Deserialized<V>>(graph, general, brokers, topics);
-  }
-  return new KafkaDirectInputDStream<Deserialized<K>, Deserialized<V>>(graph, general);
 };
 
 /**
