@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Consumer } from "@platformatic/kafka";
 import { some } from "fp-ts/lib/Option.js";
-import { foreachRDD, map, pipe, Seconds, updateStateByKey, window } from "../mod.ts";
+import { foreachRDD, map, mapWithState, type Option, pipe, Seconds, type State, StateSpec, stateSnapshots, updateStateByKey, window } from "../mod.ts";
 import { createDirectStream, kafkaPartitionOf } from "../kafka.ts";
 import { PartitionStore } from "../lib/kafka/_partition_store.ts";
 import { testContext } from "./_contexts.ts";
@@ -44,6 +44,18 @@ kafkaTests("createDirectStream with scaleOut on a real broker", async (t, broker
       updateStateByKey<string, number, number>((values, state) => some((state._tag === "Some" ? state.value : 0) + values.length)),
       foreachRDD((rdd) => void (latest = new Map(rdd.collect()))),
     );
+    // A second stateful node below the same stream: mapWithState's state moves too.
+    let sums = new Map<string, number>();
+    pipe(
+      stream,
+      map((r) => [r.key!, 1] as const),
+      mapWithState(StateSpec.function((key: string, one: Option<number>, state: State<number>) => {
+        state.update((state.exists() ? state.get() : 0) + (one._tag === "Some" ? one.value : 0));
+        return key;
+      })),
+      stateSnapshots(),
+      foreachRDD((rdd) => void (sums = new Map(rdd.collect()))),
+    );
     ssc.start();
     t.teardown(() => ssc.stop());
     /** Advances batch by batch (waiting a little real time between) until `done`. */
@@ -76,7 +88,8 @@ kafkaTests("createDirectStream with scaleOut on a real broker", async (t, broker
       const file = (await files.read(topic, p))!;
       const inPartition = KEYS.filter((k) => kafkaPartitionOf(k, PARTITIONS) === p);
       t.equal(file.offset, inPartition.length * 4, `partition ${p}'s file: its next offset`);
-      t.same(Object.values(file.state)[0]!.map(([k, s]) => [k, s]).sort(), inPartition.map((k) => [k, 4]).sort(), `partition ${p}'s file: its keys' state`);
+      t.equal(Object.keys(file.state).length, 2, "both stateful nodes in the file");
+      for (const entries of Object.values(file.state)) t.same(entries.map(([k, s]) => [k, s]).sort(), inPartition.map((k) => [k, 4]).sort(), `partition ${p}'s file: its keys' state`);
     }
 
     await broker.produce(topic, keyed(2));
@@ -89,6 +102,7 @@ kafkaTests("createDirectStream with scaleOut on a real broker", async (t, broker
     await clock.advance(Seconds(1));
     await clock.advance(Seconds(1));
     t.same(new Map(KEYS.map((k) => [k, 6])), latest, "regained partitions: state loaded from the store, then their new records counted once");
+    t.same(new Map([...sums].sort()), new Map(KEYS.map((k) => [k, 6] as const).sort()), "mapWithState's state too");
     t.ok(events.length >= 3, `three assignments applied (${events.map((e) => `[${e.partitions.join(",")}]`).join(" ")})`);
   });
 
