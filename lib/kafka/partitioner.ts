@@ -14,7 +14,7 @@ import { defaultPartitionOf } from "./_murmur2.ts";
  *
  * @example
  * ```ts
- * import { kafkaPartitionOf } from "./kafka.ts";
+ * import { kafkaPartitionOf } from "./partitioner.ts";
  * // Kafka's Java client puts the key "12345" in partition 3 of a 6-partition topic.
  * if (kafkaPartitionOf("12345", 6) !== (-1188365604 & 0x7fffffff) % 6) throw new Error("murmur2 differs");
  * ```
