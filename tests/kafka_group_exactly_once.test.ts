@@ -27,7 +27,7 @@ import { root } from "./_examples.ts";
 import { kafkaTests } from "./_kafka_broker.ts";
 import { startPostgres } from "./_servers.ts";
 
-// The whole file: about 45 s of producing with kills, the drain, a failure-free run.
+// The whole file: about 25 s of producing with kills, the drain, a failure-free run.
 tap.setTimeout(170_000);
 
 const PARTITIONS = 6;
@@ -35,7 +35,7 @@ const KEYS = 1000;
 const PER_KEY = 200;
 const WORKERS = 3;
 const KILLS_PER_WORKER = 3;
-const PRODUCE_MS = 40_000;
+const PRODUCE_MS = 25_000;
 
 interface Event {
   readonly ev: string;
