@@ -20,6 +20,22 @@ export interface NodeState<S> {
 
 const defaultCodec = v8StateCodec<unknown>();
 
+/**
+ * A stateful node as the Kafka scale-out stream sees it: its node (kind, parents,
+ * checkpoint name) and its state's snapshot and restore, by which the state of a
+ * partition that moves to another process is taken out or put in between batches.
+ */
+export interface RegisteredNodeState {
+  readonly node: DStreamNode<unknown>;
+  readonly state: NodeState<unknown>;
+}
+
+/** Every stateful node of a context, in creation order (read only when a scale-out stream starts). */
+const byContext = new WeakMap<object, RegisteredNodeState[]>();
+
+/** The stateful nodes registered on `context` so far. */
+export const registeredNodeStates = (context: object): ReadonlyArray<RegisteredNodeState> => byContext.get(context) ?? [];
+
 /** Registers `node`'s state with its context's checkpoints. */
 export const registerNodeState = <S>(node: DStreamNode<unknown>, state: NodeState<S>): void => {
   const part: Recoverable<S> = {
@@ -35,4 +51,7 @@ export const registerNodeState = <S>(node: DStreamNode<unknown>, state: NodeStat
     restore: (value, _time, stateTime) => state.restore(value, stateTime),
   };
   node.context.registerRecoverable(part as Recoverable<unknown>);
+  let list = byContext.get(node.context);
+  if (list === undefined) byContext.set(node.context, list = []);
+  list.push({ node, state: state as NodeState<unknown> });
 };

@@ -22,6 +22,7 @@ import { type StateCodec, v8StateCodec } from "../checkpoint/state_codec.ts";
 import { graphOf, type StreamingContext } from "../context/streaming_context.ts";
 import { checkMaxRate, checkRateSettings } from "../sources/rate_limiter.ts";
 import { KafkaClient, KafkaSourceError, type RawRecord } from "./_client.ts";
+import { type KafkaScaleOutStream, ScaleOutInputDStream, type ScaleOutOptions } from "./_scale_out_stream.ts";
 
 /**
  * One record read from Kafka. `offset` and `timestamp` (milliseconds since the epoch)
@@ -132,6 +133,12 @@ export interface DirectStreamOptions<K extends Deserializer = "string", V extend
   readonly timeoutMs?: number;
   /** At most this many bytes per fetch request (default 16 MiB). */
   readonly maxFetchBytes?: number;
+  /**
+   * Scale-out: join the group as a member, read only the partitions Kafka assigns this
+   * process, and keep keyed state per input partition in a store the group shares, so a
+   * partition's state moves with it (see the README's "Scale-out with consumer groups").
+   */
+  readonly scaleOut?: ScaleOutOptions;
 }
 
 /**
@@ -530,11 +537,23 @@ class KafkaDirectInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> impl
  * @category kafka
  * @since 0.3.0
  */
-export const createDirectStream = <K extends Deserializer = "string", V extends Deserializer = "string">(
-  ssc: StreamingContext,
-  options: DirectStreamOptions<K, V>,
-): KafkaDirectStream<Deserialized<K>, Deserialized<V>> =>
-  new KafkaDirectInputDStream<Deserialized<K>, Deserialized<V>>(graphOf(ssc), options as DirectStreamOptions<Deserializer, Deserializer>);
+export const createDirectStream = ((ssc: StreamingContext, options: DirectStreamOptions<Deserializer, Deserializer>): KafkaDirectStream<unknown, unknown> => {
+  const graph = graphOf(ssc);
+  if (typeof options === "object" && options !== null && options.scaleOut !== undefined) {
+    const { brokers, topics } = checkOptions(options);
+    return new ScaleOutInputDStream<unknown, unknown>(graph, options, brokers, topics);
+  }
+  return new KafkaDirectInputDStream<unknown, unknown>(graph, options);
+}) as {
+  <K extends Deserializer = "string", V extends Deserializer = "string">(
+    ssc: StreamingContext,
+    options: DirectStreamOptions<K, V> & { readonly scaleOut: ScaleOutOptions },
+  ): KafkaScaleOutStream<Deserialized<K>, Deserialized<V>>;
+  <K extends Deserializer = "string", V extends Deserializer = "string">(
+    ssc: StreamingContext,
+    options: DirectStreamOptions<K, V>,
+  ): KafkaDirectStream<Deserialized<K>, Deserialized<V>>;
+};
 
 /**
  * The text of a record's header `name` (the last one, when repeated), if any.

@@ -77,7 +77,7 @@ const toBuffer = (v: string | Uint8Array | null | undefined): Buffer | undefined
  * Closes the sink's producer when the context stops: outputs have no stop hook, inputs
  * do, so the sink keeps a stand-in input that never has records.
  */
-class ProducerLifetime extends InputDStream<never> {
+export class ProducerLifetime extends InputDStream<never> {
   readonly #close: () => Promise<void>;
   constructor(graph: StreamingGraph, close: () => Promise<void>) {
     super(graph, "kafkaSinkLifetime");
