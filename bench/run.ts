@@ -100,6 +100,22 @@ if (child !== undefined) {
     const child = spawnSync(process.execPath, ["--expose-gc", "--import", "./bench/loader/register.mjs", "bench/mllib.ts", ...(mode.quick ? ["--quick"] : [])], { stdio: ["ignore", "inherit", "inherit"] });
     if (child.status !== 0) process.exitCode = 1;
   }
+  // One vs two processes in one Kafka consumer group (scale-out mode) on a CPU-bound pipeline: a broker to start, so not in --quick unless named.
+  if ((only === undefined && !mode.quick) || only?.includes("kafka-group")) {
+    const { runKafkaGroup, formatKafkaGroup } = await import("./workloads/kafka_group.ts");
+    const { kafkaBroker } = await import("./workloads/kafka_throughput.ts");
+    try {
+      const broker = await kafkaBroker();
+      try {
+        console.log(`\n${formatKafkaGroup(await runKafkaGroup({ brokers: broker.brokers, log: (line) => console.error(line) }))}`);
+      } finally {
+        await broker.stop();
+      }
+    } catch (error) {
+      console.log(`\nKafka scale-out (1 vs 2 processes): NOT MEASURED: ${(error as Error).message}`);
+      process.exitCode = 1;
+    }
+  }
   // Connectors and Kafka against their clients' raw rates: servers to start, so not in --quick unless named.
   const brokerIds = only === undefined ? (mode.quick ? [] : ["connectors", "kafka"]) : only.filter((id) => BROKER_IDS.includes(id));
   if (brokerIds.length > 0) {

@@ -38,4 +38,4 @@ export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
  * (`connectors`, `kafka`, or one of their workloads) race dstreams against the broker
  * client's raw rate, with servers started on 127.0.0.1 (bench/workloads/_broker_scenario.ts).
  */
-export const SCENARIOS: ReadonlyArray<string> = ["latency", "overload", "checkpoint", "mllib", ...BROKER_IDS];
+export const SCENARIOS: ReadonlyArray<string> = ["latency", "overload", "checkpoint", "mllib", "kafka-group", ...BROKER_IDS];

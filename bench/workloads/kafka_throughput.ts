@@ -64,7 +64,7 @@ const brokerScript = (args: string[]): Promise<{ code: number; output: string }>
   });
 
 /** `DSTREAMS_KAFKA_BROKERS`, or a broker started here (stopped by `stop`). */
-const kafkaBroker = async (): Promise<Broker> => {
+export const kafkaBroker = async (): Promise<Broker> => {
   const given = process.env["DSTREAMS_KAFKA_BROKERS"];
   if (given !== undefined && given !== "") return { brokers: given, stop: async () => {} };
   const dir = await mkdtemp(join(tmpdir(), "dstreams-bench-kafka-"));
