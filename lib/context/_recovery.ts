@@ -43,9 +43,11 @@ export const findCheckpoint = async (store: CheckpointStore): Promise<FoundCheck
   else if (stateTime.milliseconds > zeroTime.milliseconds) {
     state = await store.readAt(stateTime, decodeCheckpoint);
     if (state === undefined) {
+      // Which checkpoints are there: what tells how the state's went missing.
+      const held = (await store.list()).map((c) => c.time.milliseconds).join(", ");
       throw new CheckpointCorruptError(
         latest.location,
-        `it refers to the state checkpoint of batch ${stateTime}, which the store no longer holds`,
+        `it refers to the state checkpoint of batch ${stateTime}, which the store no longer holds (it holds the checkpoints of batches ${held || "none"})`,
       );
     }
   }
