@@ -2,7 +2,8 @@
  * The child of tests/postgres_exactly_once_crash.test.ts: a source (Redis Streams or NATS
  * JetStream) written to PostgreSQL in "exactly-once" mode, with a checkpoint directory,
  * resumed with getOrCreate. Prints `ready` once started and `done` once the table holds
- * `expected` rows (then stops cleanly).
+ * `expected` rows (then stops cleanly); `writing` once it sees rows it wrote (this run or an
+ * earlier one).
  *
  *   node --import tsx tests/_connectors_crash_child.ts <redis|nats> <checkpointDir> <brokerUrl> <pgUrl> <table> <expected> <group>
  */
@@ -28,9 +29,15 @@ const ssc = await StreamingContext.getOrCreate(dir, () => {
 ssc.start();
 console.log("ready");
 const pool = new pg.Pool({ connectionString: pgUrl, max: 1 });
+let writing = false;
 for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 100));
   const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
+  // The parent kills a while after this: mid-write even when a loaded machine starts slowly.
+  if (!writing && Number(rows[0]!.n) > 0) {
+    writing = true;
+    console.log("writing");
+  }
   if (Number(rows[0]!.n) >= expected) break;
 }
 // Bounded: the proof is the table; a stop that hangs is reported, not waited for.

@@ -15,13 +15,14 @@ export interface Killed {
 }
 
 /**
- * Starts `script` (a .ts file, run with tsx) with `args`, waits for it to print `ready`,
- * then SIGKILLs it after a random delay in [minMs, maxMs). Rejects if it dies by itself.
+ * Starts `script` (a .ts file, run with tsx) with `args`, waits for it to print `ready`
+ * (or the line `after`), then SIGKILLs it after a random delay in [minMs, maxMs). Rejects
+ * if it dies by itself.
  */
 export const runAndKill = (
   script: string,
   args: ReadonlyArray<string>,
-  { minMs, maxMs, random = Math.random }: { minMs: number; maxMs: number; random?: () => number },
+  { minMs, maxMs, random = Math.random, after = "ready" }: { minMs: number; maxMs: number; random?: () => number; after?: string },
 ): Promise<Killed> =>
   new Promise((resolve, reject) => {
     const child = spawn("node", ["--import", "tsx", script, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
@@ -32,7 +33,7 @@ export const runAndKill = (
     const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (killedAfterMs < 0 && stdout.includes("ready\n")) {
+      if (killedAfterMs < 0 && stdout.includes(`${after}\n`)) {
         killedAfterMs = Math.floor(minMs + random() * (maxMs - minMs));
         setTimeout(() => {
           killed = true;
