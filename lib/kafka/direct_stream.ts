@@ -257,6 +257,9 @@ class KafkaDirectInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> impl
   #restored = new Map<number, ReadonlyArray<OffsetRange>>();
   #committedThrough = -Infinity;
   #commits: Promise<void> = Promise.resolve();
+  /** The latest batch's read (settled, never rejecting): `stop()` waits for it. */
+  #taking: Promise<void> = Promise.resolve();
+  #stopped = false;
   readonly #key: (b: Uint8Array | null) => K;
   readonly #value: (b: Uint8Array | null) => V;
 
@@ -366,6 +369,10 @@ class KafkaDirectInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> impl
   }
 
   override async stop(): Promise<void> {
+    this.#stopped = true;
+    // A read under way finishes on the open client (closing it under the read could leave
+    // that batch, and so the context's stop, waiting forever).
+    await this.#taking;
     const client = this.#client;
     if (client === undefined) return;
     await this.#commits;
@@ -449,7 +456,21 @@ class KafkaDirectInputDStream<K, V> extends InputDStream<KafkaRecord<K, V>> impl
       );
   }
 
-  protected override async take(time: Time): Promise<TakenBatch<KafkaRecord<K, V>>> {
+  protected override take(time: Time): Promise<TakenBatch<KafkaRecord<K, V>>> {
+    if (this.#stopped) {
+      // A graceful stop still generates batches while earlier ones drain: a stopped stream
+      // reads nothing more (and opens no new client); its positions stay where they were.
+      const rdd = RDD.empty<KafkaRecord<K, V>>();
+      this.#batches.set(time.milliseconds, []);
+      rangesOf.set(rdd as RDD<unknown>, []);
+      return Promise.resolve({ rdd, count: 0 });
+    }
+    const taking = this.#read(time);
+    this.#taking = taking.then(() => undefined, () => undefined);
+    return taking;
+  }
+
+  async #read(time: Time): Promise<TakenBatch<KafkaRecord<K, V>>> {
     const client = this.#clientOrFail();
     const maxBytes = this.#options.maxFetchBytes ?? 16 << 20;
     const policy = this.#options.onOffsetOutOfRange ?? "fail";
