@@ -18,6 +18,7 @@
 import { Buffer } from "node:buffer";
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import process from "node:process";
 import { deserialize, serialize } from "node:v8";
 
 /** One partition's checkpoint. `state` maps a stateful node's checkpoint name to its entries for this partition. */
