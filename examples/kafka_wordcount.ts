@@ -15,6 +15,7 @@ import process from "node:process";
 import { Admin, Producer, stringSerializers } from "@platformatic/kafka";
 import { flatMap, map, pipe, pprint, reduceByKey, Seconds, SparkContext, StreamingContext } from "../mod.ts";
 import { createDirectStream, saveToKafka } from "../kafka.ts";
+import { runUntilStopped } from "./_run.ts";
 
 const usage = "Usage: kafka_wordcount.ts <brokers> <topic> [groupId] [--out <topic>] [--batches N] [--create] [--demo-lines]";
 const args = process.argv.slice(2);
@@ -60,18 +61,5 @@ const counts = pipe(
 pipe(counts, pprint());
 if (out !== undefined) pipe(counts, saveToKafka({ brokers, topic: out, key: ([word]) => word, value: ([, n]) => String(n) }));
 
-let batches = 0;
-ssc.addStreamingListener({
-  onBatchCompleted: () => {
-    if (++batches >= stopAfterBatches) void ssc.stop();
-  },
-});
-process.once("SIGINT", () => void ssc.stop());
-
-ssc.start();
-try {
-  // Resolves once stopped (after --batches or Ctrl-C); rejects if a batch failed.
-  await ssc.awaitTermination();
-} finally {
-  if (ssc.getState() !== "STOPPED") await ssc.stop();
-}
+// Stops after --batches or on Ctrl-C; rejects if a batch failed.
+await runUntilStopped(ssc, { stopAfterBatches });
