@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Time } from "../time/duration.ts";
+import { Time } from "../time/duration.ts";
 import type { Logger } from "../dstream/_graph.ts";
 import type { Recoverable } from "../checkpoint/recoverable.ts";
 import type { CheckpointStore } from "../checkpoint/store.ts";
@@ -55,6 +55,12 @@ export class Checkpointer {
   #committedMs: number;
   /** The latest batch whose outputs completed. */
   #completed: Time;
+  /**
+   * Batches generated but not completed, and the state checkpoint their record refers to:
+   * those records stay the newest files until their batch completes (after a restart a
+   * run generates its downtime batches at once), so that state must not be pruned.
+   */
+  readonly #generatedRefs = new Map<number, number>();
 
   constructor(options: CheckpointerOptions) {
     this.#options = options;
@@ -92,13 +98,21 @@ export class Checkpointer {
       graph: { batchIntervalMs, windows },
       pendingBatchesMs: [time.milliseconds],
     };
-    const keepFrom = this.#previousStateTime;
+    this.#generatedRefs.set(time.milliseconds, stateTime.milliseconds);
+    const keepFrom = this.#keepFrom();
     this.#enqueue({
       time,
       stateTime,
       holdsState: false,
       run: async () => void await store.write(time, encodeCheckpoint(meta, pieces), { keepFrom }),
     });
+  }
+
+  /** The oldest checkpoint a file that may still be the newest refers to: nothing from it on is pruned. */
+  #keepFrom(): Time {
+    let keepMs = this.#previousStateTime.milliseconds;
+    for (const stateMs of this.#generatedRefs.values()) keepMs = Math.min(keepMs, stateMs);
+    return keepMs === this.#previousStateTime.milliseconds ? this.#previousStateTime : new Time(keepMs);
   }
 
   /** Resolves once the checkpoints asked for so far (the one recording batch `time` included) are durable. */
@@ -149,7 +163,8 @@ export class Checkpointer {
       this.#stateTime = time;
     }
     this.#completed = time;
-    const keepFrom = this.#previousStateTime;
+    for (const generated of this.#generatedRefs.keys()) if (generated <= time.milliseconds) this.#generatedRefs.delete(generated);
+    const keepFrom = this.#keepFrom();
     const { zeroTime, batchIntervalMs, windows } = this.#options;
     const meta = {
       batchTimeMs: time.milliseconds,
