@@ -18,6 +18,22 @@ import { registerNodeState } from "./_node_state.ts";
 
 const EMPTY: ReadonlyArray<never> = [];
 
+/** `last` grown to hold at least `length` slots (doubling, so that new keys cost amortized constant time). */
+const grown = (last: Int32Array, length: number): Int32Array<ArrayBuffer> => {
+  const next = new Int32Array(Math.max(length, 2 * last.length, 1024));
+  next.set(last);
+  return next;
+};
+
+/** The values of the slot whose last record is `lastOfSlot` (1-based), in arrival order. */
+const valuesOf = <V>(lastOfSlot: number, values: ReadonlyArray<V>, previous: ReadonlyArray<number>): V[] => {
+  let r = previous[lastOfSlot - 1] as number;
+  if (r === 0) return [values[lastOfSlot - 1] as V];
+  const out: V[] = [values[lastOfSlot - 1] as V];
+  for (; r !== 0; r = previous[r - 1] as number) out.push(values[r - 1] as V);
+  return out.reverse();
+};
+
 /** The error of an update function that returned something other than an Option. */
 const notAnOption = (name: string, result: unknown): Error =>
   userFunctionError(
@@ -66,10 +82,13 @@ export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implemen
   /** Key → state as of `#stateTime`. `pairs` is replaced by each step, never mutated. */
   #table: StateTable<K, S> = { index: new KeyMap(), pairs: [], keys: [], states: [] };
   /**
-   * The batch's values per slot while a step runs (`undefined` between steps), kept
-   * from batch to batch so that grouping costs no per-batch array of all the keys.
+   * Per slot, while a step runs, 1 + the index of the slot's last record in the batch
+   * (0: none; all 0 between steps), kept from batch to batch so that grouping costs no
+   * per-batch array of all the keys. The records of one slot are chained backwards
+   * through the step's `previous`; a slot's values array is built just before its call,
+   * so it dies young instead of surviving the batch in a million-entry array.
    */
-  #pending: Array<V[] | undefined> = [];
+  #lastRecord: Int32Array<ArrayBuffer> = new Int32Array(0);
   #stateTime: number | undefined;
   /** True once restored from a checkpoint: the state exists before any batch of this run. */
   #restored = false;
@@ -135,26 +154,28 @@ export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implemen
     const update = this.#update;
     // Keys first seen in this batch, in arrival order: they take the slots after the state's.
     const added: K[] = [];
-    const pending = this.#pending;
+    // The batch's values in arrival order, and for each, 1 + the index of the previous value of its slot (0: none).
+    const values: V[] = [];
+    const previous: number[] = [];
+    let last = this.#lastRecord;
     let table: StateTable<K, S> | undefined;
     try {
       table = this.#initial === undefined ? this.#table : this.#initialTable(this.#initial);
       const { index, pairs, keys, states } = table;
       const n = pairs.length;
-      if (pending.length > n) pending.length = n;
-      while (pending.length < n) pending.push(undefined);
+      if (last.length < n) last = this.#lastRecord = grown(last, n);
       // Group the batch's values by slot.
       parentRDD?.foreach((kv) => {
-        const slot = index.get(kv[0]);
+        let slot = index.get(kv[0]);
         if (slot === undefined) {
-          index.set(kv[0], n + added.length);
+          slot = n + added.length;
+          index.set(kv[0], slot);
           added.push(kv[0]);
-          pending.push([kv[1]]);
-          return;
+          if (slot >= last.length) last = this.#lastRecord = grown(last, slot + 1);
         }
-        const values = pending[slot];
-        if (values === undefined) pending[slot] = [kv[1]];
-        else values.push(kv[1]);
+        values.push(kv[1]);
+        previous.push(last[slot] as number);
+        last[slot] = values.length;
       });
       // Call the function for keys with state (in state order), then for new keys (in
       // arrival order), building the new pairs: `out` stays undefined while they are the
@@ -169,15 +190,18 @@ export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implemen
       // Slots below `n` whose state changed (no key was removed before them), to write into `states` on commit.
       const changed: number[] = [];
       for (let i = 0; i < total; i++) {
-        let values: ReadonlyArray<V> | undefined = pending[i];
-        if (values === undefined) values = EMPTY;
-        else pending[i] = undefined;
+        const lastOfSlot = last[i] as number;
+        let slotValues: ReadonlyArray<V> = EMPTY;
+        if (lastOfSlot !== 0) {
+          last[i] = 0;
+          slotValues = valuesOf(lastOfSlot, values, previous);
+        }
         const old = i < n;
         const k = old ? keys[i] as K : added[i - n] as K;
         const state = old ? states[i] as S : undefined;
         let result: Option<S>;
         try {
-          result = update(values, old ? some(state as S) : none, k, time);
+          result = update(slotValues, old ? some(state as S) : none, k, time);
         } catch (error) {
           throw userFunctionError(name, error);
         }
@@ -218,14 +242,13 @@ export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implemen
         states.push(pair[1]);
         if (j >= firstMoved) index.set(pair[0], j);
       }
-      pending.length = w;
       this.#table = { index, pairs: kept, keys, states };
       this.#stateTime = time.milliseconds;
       this.#initial = undefined;
       return kept;
     } catch (error) {
       if (table === this.#table) for (const k of added) table.index.delete(k);
-      this.#pending = []; // a failed step may have left values behind
+      last.fill(0); // a failed step may have left records behind
       throw error;
     }
   }
