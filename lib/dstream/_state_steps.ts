@@ -96,8 +96,28 @@ export class StepQueue<R> {
   }
 }
 
+/**
+ * The RDD of a batch's step: `numPartitions` contiguous slices of the array `records()`
+ * returns (called once, on first read). `collect` copies that array at once: the step's
+ * array is not visible to `RDD.collect`'s fast path for held records, and pushing a
+ * million-key state record by record through the partitions cost more than the step.
+ */
+class StepRDD<X> extends RDD<X> {
+  readonly #records: () => ReadonlyArray<X>;
+
+  constructor(numPartitions: number, records: () => ReadonlyArray<X>) {
+    let held: ReadonlyArray<X> | undefined;
+    const once = (): ReadonlyArray<X> => (held ??= records());
+    let rdd: RDD<X> | undefined;
+    super(numPartitions, (p, emit) => (rdd ??= RDD.fromArray(once(), numPartitions)).forEachIn(p, emit));
+    this.#records = once;
+  }
+
+  /** Every record, partition by partition: the partitions are contiguous slices, so the array in order. */
+  override collect(): X[] {
+    return this.#records().slice();
+  }
+}
+
 /** An RDD of `numPartitions` whose records come from `records()`, called once, on first read. */
-export const lazyRDD = <X>(numPartitions: number, records: () => ReadonlyArray<X>): RDD<X> => {
-  let rdd: RDD<X> | undefined;
-  return new RDD<X>(numPartitions, (p, emit) => (rdd ??= RDD.fromArray(records(), numPartitions)).forEachIn(p, emit));
-};
+export const lazyRDD = <X>(numPartitions: number, records: () => ReadonlyArray<X>): RDD<X> => new StepRDD(numPartitions, records);

@@ -18,11 +18,20 @@ import { registerNodeState } from "./_node_state.ts";
 
 const EMPTY: ReadonlyArray<never> = [];
 
-/** A new array of length `length` holding the first `count` of `pairs`. */
-const prefixOf = <P>(pairs: ReadonlyArray<P>, count: number, length: number): P[] => {
-  const out = new Array<P>(length);
-  for (let j = 0; j < count; j++) out[j] = pairs[j] as P;
-  return out;
+/** `last` grown to hold at least `length` slots (doubling, so that new keys cost amortized constant time). */
+const grown = (last: Int32Array, length: number): Int32Array<ArrayBuffer> => {
+  const next = new Int32Array(Math.max(length, 2 * last.length, 1024));
+  next.set(last);
+  return next;
+};
+
+/** The values of the slot whose last record is `lastOfSlot` (1-based), in arrival order. */
+const valuesOf = <V>(lastOfSlot: number, values: ReadonlyArray<V>, previous: ReadonlyArray<number>): V[] => {
+  let r = previous[lastOfSlot - 1] as number;
+  if (r === 0) return [values[lastOfSlot - 1] as V];
+  const out: V[] = [values[lastOfSlot - 1] as V];
+  for (; r !== 0; r = previous[r - 1] as number) out.push(values[r - 1] as V);
+  return out.reverse();
 };
 
 /** The error of an update function that returned something other than an Option. */
@@ -43,7 +52,26 @@ const notAnOption = (name: string, result: unknown): Error =>
 interface StateTable<K, S> {
   readonly index: KeyMap<K, number>;
   readonly pairs: ReadonlyArray<readonly [K, S]>;
+  /**
+   * The pairs' keys and states by slot, changed only on commit, so that a step visits the
+   * pair of a key only when its state changes: reading a million pairs scattered over
+   * the heap cost more than the calls.
+   */
+  readonly keys: K[];
+  readonly states: S[];
 }
+
+/** A table over `pairs`, whose slots are their positions (the keys are distinct). */
+const tableOf = <K, S>(pairs: ReadonlyArray<readonly [K, S]>, index: KeyMap<K, number>): StateTable<K, S> => {
+  const keys: K[] = [];
+  const states: S[] = [];
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i] as readonly [K, S];
+    keys.push(pair[0]);
+    states.push(pair[1]);
+  }
+  return { index, pairs, keys, states };
+};
 
 export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implements StatefulDStream<K, S> {
   readonly #parent: DStreamNode<readonly [K, V]>;
@@ -52,12 +80,15 @@ export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implemen
   #initial: Initial<K, S> | undefined;
   readonly #steps = new StepQueue<ReadonlyArray<readonly [K, S]>>();
   /** Key → state as of `#stateTime`. `pairs` is replaced by each step, never mutated. */
-  #table: StateTable<K, S> = { index: new KeyMap(), pairs: [] };
+  #table: StateTable<K, S> = { index: new KeyMap(), pairs: [], keys: [], states: [] };
   /**
-   * The batch's values per slot while a step runs (`undefined` between steps), kept
-   * from batch to batch so that grouping costs no per-batch array of all the keys.
+   * Per slot, while a step runs, 1 + the index of the slot's last record in the batch
+   * (0: none; all 0 between steps), kept from batch to batch so that grouping costs no
+   * per-batch array of all the keys. The records of one slot are chained backwards
+   * through the step's `previous`; a slot's values array is built just before its call,
+   * so it dies young instead of surviving the batch in a million-entry array.
    */
-  #pending: Array<V[] | undefined> = [];
+  #lastRecord: Int32Array<ArrayBuffer> = new Int32Array(0);
   #stateTime: number | undefined;
   /** True once restored from a checkpoint: the state exists before any batch of this run. */
   #restored = false;
@@ -84,7 +115,7 @@ export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implemen
       restore: (pairs, stateTime) => {
         const index = new KeyMap<K, number>();
         for (let i = 0; i < pairs.length; i++) index.set(pairs[i]![0], i);
-        this.#table = { index, pairs };
+        this.#table = tableOf(pairs, index);
         this.#stateTime = stateTime.milliseconds;
         this.#initial = undefined;
         this.#restored = true;
@@ -114,7 +145,7 @@ export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implemen
       index.set(key, pairs.length);
       pairs.push([key, state]);
     }
-    return { index, pairs };
+    return tableOf(pairs, index);
   }
 
   /** Advances the state by one batch; returns the full state after it. */
@@ -123,79 +154,101 @@ export class StateDStream<K, V, S> extends DStreamNode<readonly [K, S]> implemen
     const update = this.#update;
     // Keys first seen in this batch, in arrival order: they take the slots after the state's.
     const added: K[] = [];
-    const pending = this.#pending;
+    // The batch's values in arrival order, and for each, 1 + the index of the previous value of its slot (0: none).
+    const values: V[] = [];
+    const previous: number[] = [];
+    let last = this.#lastRecord;
     let table: StateTable<K, S> | undefined;
     try {
       table = this.#initial === undefined ? this.#table : this.#initialTable(this.#initial);
-      const { index, pairs } = table;
+      const { index, pairs, keys, states } = table;
       const n = pairs.length;
-      if (pending.length > n) pending.length = n;
-      while (pending.length < n) pending.push(undefined);
+      if (last.length < n) last = this.#lastRecord = grown(last, n);
       // Group the batch's values by slot.
       parentRDD?.foreach((kv) => {
-        const slot = index.get(kv[0]);
+        let slot = index.get(kv[0]);
         if (slot === undefined) {
-          index.set(kv[0], n + added.length);
+          slot = n + added.length;
+          index.set(kv[0], slot);
           added.push(kv[0]);
-          pending.push([kv[1]]);
-          return;
+          if (slot >= last.length) last = this.#lastRecord = grown(last, slot + 1);
         }
-        const values = pending[slot];
-        if (values === undefined) pending[slot] = [kv[1]];
-        else values.push(kv[1]);
+        values.push(kv[1]);
+        previous.push(last[slot] as number);
+        last[slot] = values.length;
       });
       // Call the function for keys with state (in state order), then for new keys (in
       // arrival order), building the new pairs: `out` stays undefined while they are the
       // old ones (a key whose state is the same value keeps its pair), and `w` counts them.
-      // Nothing but the index's new keys changes until every call has returned.
+      // A kept key is read from `keys` and `states`, not from its pair, so an untouched key
+      // costs no visit to its pair. Nothing but the index's new keys changes until every
+      // call has returned.
       const total = n + added.length;
       let out: Array<readonly [K, S]> | undefined;
       let w = 0;
       const removed: number[] = [];
+      // Slots below `n` whose state changed (no key was removed before them), to write into `states` on commit.
+      const changed: number[] = [];
       for (let i = 0; i < total; i++) {
-        let values: ReadonlyArray<V> | undefined = pending[i];
-        if (values === undefined) values = EMPTY;
-        else pending[i] = undefined;
-        const pair = i < n ? pairs[i] as readonly [K, S] : undefined;
-        const k = pair === undefined ? added[i - n] as K : pair[0];
+        const lastOfSlot = last[i] as number;
+        let slotValues: ReadonlyArray<V> = EMPTY;
+        if (lastOfSlot !== 0) {
+          last[i] = 0;
+          slotValues = valuesOf(lastOfSlot, values, previous);
+        }
+        const old = i < n;
+        const k = old ? keys[i] as K : added[i - n] as K;
+        const state = old ? states[i] as S : undefined;
         let result: Option<S>;
         try {
-          result = update(values, pair === undefined ? none : some(pair[1]), k, time);
+          result = update(slotValues, old ? some(state as S) : none, k, time);
         } catch (error) {
           throw userFunctionError(name, error);
         }
         if (!isOption(result)) throw notAnOption(name, result);
         if (isSome(result)) {
-          if (pair !== undefined && Object.is(result.value, pair[1])) {
-            if (out === undefined) w++;
-            else out[w++] = pair;
+          if (old && Object.is(result.value, state)) {
+            if (out !== undefined && w < i) out[w] = pairs[i] as readonly [K, S];
+            w++;
           } else {
-            out ??= prefixOf(pairs, w, total);
-            out[w++] = [k, result.value];
+            // A copy of the old pairs (one block copy), changed where states change.
+            out ??= pairs.slice();
+            out[w] = [k, result.value];
+            if (old && w === i) changed.push(i);
+            w++;
           }
         } else {
-          out ??= prefixOf(pairs, w, total);
+          out ??= pairs.slice();
           removed.push(i);
         }
       }
       // Commit. Removed keys leave the index, and the keys after them move down.
       let kept: ReadonlyArray<readonly [K, S]> = pairs;
       if (out !== undefined) {
-        if (w < total) out.length = w;
+        if (w < out.length) out.length = w;
         kept = out;
       }
-      if (removed.length > 0) {
-        for (const i of removed) index.delete(i < n ? (pairs[i] as readonly [K, S])[0] : added[i - n] as K);
-        for (let j = removed[0] as number; j < w; j++) index.set((kept[j] as readonly [K, S])[0], j);
+      // Slots from the first removed one on move down (every slot before it keeps its place).
+      const firstMoved = removed.length > 0 ? removed[0] as number : total;
+      for (const i of removed) index.delete(i < n ? keys[i] as K : added[i - n] as K);
+      for (const i of changed) states[i] = (kept[i] as readonly [K, S])[1];
+      // The columns past the first moved slot or the old keys are rebuilt from the pairs.
+      const rebuildFrom = Math.min(n, firstMoved);
+      keys.length = rebuildFrom;
+      states.length = rebuildFrom;
+      for (let j = rebuildFrom; j < w; j++) {
+        const pair = kept[j] as readonly [K, S];
+        keys.push(pair[0]);
+        states.push(pair[1]);
+        if (j >= firstMoved) index.set(pair[0], j);
       }
-      pending.length = w;
-      this.#table = { index, pairs: kept };
+      this.#table = { index, pairs: kept, keys, states };
       this.#stateTime = time.milliseconds;
       this.#initial = undefined;
       return kept;
     } catch (error) {
       if (table === this.#table) for (const k of added) table.index.delete(k);
-      this.#pending = []; // a failed step may have left values behind
+      last.fill(0); // a failed step may have left records behind
       throw error;
     }
   }
