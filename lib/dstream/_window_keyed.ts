@@ -14,8 +14,9 @@
  * @module
  */
 import { RDD } from "../rdd/rdd.ts";
-import { KeyMap } from "../rdd/_keys.ts";
-import { hashPartitioned } from "../rdd/_partitioning.ts";
+import { hashCodeOf, KeyMap } from "../rdd/_keys.ts";
+import { appendOnlyMapOrder, nonNegativeMod } from "../rdd/_hash.ts";
+import { hashPartitioned, type MapOutputOrder } from "../rdd/_partitioning.ts";
 import { userFunctionError } from "../rdd/user_function_error.ts";
 import { asGroup } from "../_grouped.ts";
 
@@ -133,3 +134,422 @@ export const groupWindowByKey = <K, V>(
     for (const cell of cells) asGroup(cell.value);
     return hashPartitioned(pairsOf(cells), numPartitions, "hash", firstSeenEnds);
   });
+
+// -------------------------------------------------------------------------------------
+// Windows without an inverse, over columns of ids
+// -------------------------------------------------------------------------------------
+//
+// A slide without an inverse reads every record the window holds (the union of its
+// batches' small results) and combines them per key. Read as `[key, value]` pairs through
+// a key table, each record costs a hash lookup of its key and touches its pair, its key
+// string and a table entry scattered over the heap: past the CPU's caches (a window of
+// some 10,000 records) that cost per record more than doubles. So each batch's result is
+// kept as columns instead — its keys, its values and, per record, a small integer id of
+// its key in a table the window's batches share — and a slide combines by id into flat
+// arrays: no lookup and no pair per record, and 12 bytes per record instead of a pair
+// (about 32) plus its share of the batch's arrays.
+
+/** A batch's result as columns: record i is `[keys[i], values[i]]`; partition p ends at `ends[p]`. */
+interface Columns<K, C> {
+  readonly keys: ReadonlyArray<K>;
+  readonly values: ReadonlyArray<C>;
+  readonly ends: ReadonlyArray<number>;
+  /** Each record's key id in `generation` of the window's key table. */
+  ids: Int32Array;
+  generation: number;
+}
+
+/** A slide's arrays, indexed by key id (see {@link WindowKeyIds.beginSlide}). */
+interface Slide<K> {
+  readonly slide: number;
+  readonly stamps: Int32Array;
+  readonly counts: Int32Array;
+  readonly results: unknown[];
+  readonly firstKeys: K[];
+  readonly hashes: Int32Array;
+}
+
+/**
+ * The ids of the keys in one window's batches, shared by the batches' columns and the
+ * slides, with the arrays a slide combines into (indexed by id). Keys that left the
+ * window stay until the table holds more than twice the window's keys: it is then
+ * started again (a new generation), and each batch's ids are looked up again at their
+ * next read.
+ */
+export class WindowKeyIds<K> {
+  #ids = new KeyMap<K, number>();
+  #generation = 0;
+  /** The number of the latest slide: an id whose stamp holds it was seen in that slide. */
+  #slide = 0;
+  #stamps = new Int32Array(0);
+  #counts = new Int32Array(0);
+  #results: unknown[] = [];
+  #firstKeys: K[] = [];
+  /** Each id's key's hash code (Java's, as the layout needs it), computed once. */
+  #hashes = new Int32Array(64);
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** The id of `key`, a new one for a key not seen yet. */
+  idOf(key: K): number {
+    const id = this.#ids.get(key);
+    if (id !== undefined) return id;
+    const added = this.#ids.size;
+    this.#ids.set(key, added);
+    if (added === this.#hashes.length) {
+      const grown = new Int32Array(added * 2);
+      grown.set(this.#hashes);
+      this.#hashes = grown;
+    }
+    this.#hashes[added] = hashCodeOf(key);
+    return added;
+  }
+
+  /** The ids of `keys`, as of the current generation. */
+  idsOf(keys: ReadonlyArray<K>): Int32Array {
+    const ids = new Int32Array(keys.length);
+    for (let i = 0; i < keys.length; i++) ids[i] = this.idOf(keys[i]!);
+    return ids;
+  }
+
+  /** Brings `columns`' ids to the current generation. */
+  refresh<C>(columns: Columns<K, C>): void {
+    if (columns.generation === this.#generation) return;
+    columns.ids = this.idsOf(columns.keys);
+    columns.generation = this.#generation;
+  }
+
+  /**
+   * Starts a slide: its number and, indexed by id (every id of the current generation),
+   * the stamps (an id is first seen in this slide while its stamp differs), a count, and
+   * a slot for the key's result so far and for its key as first seen (slots keep the last
+   * slide's results until overwritten: at most one per id).
+   */
+  beginSlide(): Slide<K> {
+    const size = this.#ids.size;
+    if (this.#stamps.length < size) {
+      const capacity = Math.max(64, size * 2);
+      const stamps = new Int32Array(capacity);
+      stamps.set(this.#stamps);
+      this.#stamps = stamps;
+      this.#counts = new Int32Array(capacity);
+    }
+    while (this.#results.length < size) {
+      this.#results.push(undefined);
+      this.#firstKeys.push(undefined as K);
+    }
+    if (this.#slide === 0x3fffffff) {
+      this.#stamps.fill(0);
+      this.#slide = 0;
+    }
+    return {
+      slide: ++this.#slide,
+      stamps: this.#stamps,
+      counts: this.#counts,
+      results: this.#results,
+      firstKeys: this.#firstKeys,
+      hashes: this.#hashes,
+    };
+  }
+
+  /** The number of ids of the current generation. */
+  get size(): number {
+    return this.#ids.size;
+  }
+
+  /** Ends a slide that saw `live` distinct keys: starts the table again when mostly keys that left. */
+  endSlide(live: number): void {
+    if (this.#ids.size <= 2 * live + 1024) return;
+    this.#ids = new KeyMap<K, number>();
+    this.#stamps = new Int32Array(0);
+    this.#counts = new Int32Array(0);
+    this.#results = [];
+    this.#firstKeys = [];
+    this.#hashes = new Int32Array(64);
+    this.#generation++;
+  }
+}
+
+/** Each window RDD's per-batch RDDs, oldest first (set by the window node that made it). */
+const batchesOfWindows = new WeakMap<RDD<unknown>, ReadonlyArray<RDD<unknown>>>();
+
+/** Records that `window` is the union of `batches` (oldest first), for the keyed steps over it. */
+export const recordWindowBatches = <A>(window: RDD<A>, batches: ReadonlyArray<RDD<A>>): void => {
+  batchesOfWindows.set(window as RDD<unknown>, batches as ReadonlyArray<RDD<unknown>>);
+};
+
+/** Each per-batch RDD's columns, computed at their first read. */
+const columnsOfBatches = new WeakMap<RDD<unknown>, () => Columns<unknown, unknown>>();
+
+/** `parts` (partitions of `[key, value]` pairs) as columns, with their ids in `keys`' generation. */
+const columnsOf = <K, C>(parts: ReadonlyArray<ReadonlyArray<readonly [K, C]>>, keyIds: WindowKeyIds<K>): Columns<K, C> => {
+  const keys: K[] = [];
+  const values: C[] = [];
+  const ends: number[] = [];
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      keys.push(part[i]![0]);
+      values.push(part[i]![1]);
+    }
+    ends.push(keys.length);
+  }
+  return { keys, values, ends, ids: keyIds.idsOf(keys), generation: keyIds.generation };
+};
+
+/**
+ * An RDD of the `[key, value]` pairs `compute` gives (partitions of pairs), computed at
+ * its first read and then held as columns (what `compute` read is released); the
+ * windows' slides read the columns, anything else new pairs.
+ */
+const keptAsColumns = <K, C>(
+  numPartitions: number,
+  compute: () => ReadonlyArray<ReadonlyArray<readonly [K, C]>>,
+  keyIds: WindowKeyIds<K>,
+): RDD<readonly [K, C]> => {
+  let pending: (() => ReadonlyArray<ReadonlyArray<readonly [K, C]>>) | undefined = compute;
+  let columns: Columns<K, C> | undefined;
+  const read = (): Columns<K, C> => {
+    if (columns === undefined) {
+      columns = columnsOf(pending!(), keyIds);
+      pending = undefined;
+    }
+    return columns;
+  };
+  const rdd = new RDD<readonly [K, C]>(numPartitions, (p, emit) => {
+    const { keys, values, ends } = read();
+    for (let i = p === 0 ? 0 : ends[p - 1]!; i < ends[p]!; i++) emit([keys[i]!, values[i]!]);
+  });
+  columnsOfBatches.set(rdd as RDD<unknown>, read as () => Columns<unknown, unknown>);
+  return rdd;
+};
+
+/** The columns of a window's per-batch RDD: its own, or (an RDD put back by recovery) read from its pairs once. */
+const batchColumns = <K, C>(batch: RDD<readonly [K, C]>, keyIds: WindowKeyIds<K>): Columns<K, C> => {
+  let read = columnsOfBatches.get(batch as RDD<unknown>) as (() => Columns<K, C>) | undefined;
+  if (read === undefined) {
+    const columns = columnsOf(batch.collectPartitions(), keyIds);
+    read = () => columns;
+    columnsOfBatches.set(batch as RDD<unknown>, read as () => Columns<unknown, unknown>);
+  }
+  const columns = read();
+  keyIds.refresh(columns);
+  return columns;
+};
+
+/** The columns of each of `window`'s batches, or undefined for an RDD no window node made. */
+const windowColumns = <K, C>(window: RDD<readonly [K, C]>, keyIds: WindowKeyIds<K>): Array<Columns<K, C>> | undefined => {
+  const batches = batchesOfWindows.get(window as RDD<unknown>) as ReadonlyArray<RDD<readonly [K, C]>> | undefined;
+  return batches?.map((batch) => batchColumns(batch, keyIds));
+};
+
+/**
+ * `hashPartitioned` (lib/rdd/_partitioning.ts) for keys given by id, their hash codes
+ * known (`hashes[id]`): the same layout — each key in partition `hash mod n`; within it,
+ * after a map-side combine (`"hash"`), by the map output it was first seen in, then hash
+ * code, then first appearance; then in the slot order of Spark's `AppendOnlyMap` — without
+ * hashing each key again every slide, and with the small runs of keys of one map output
+ * (a window has a map output per partition of each batch) sorted in place rather than
+ * through a typed array each. `seen` holds the ids in first-appearance order, the keys
+ * first seen in map output p ending at `firstSeenEnds[p]`; `recordOf(id)` makes a record.
+ */
+const partitionsOfIds = <B>(
+  seen: ReadonlyArray<number>,
+  hashes: Int32Array,
+  n: number,
+  order: MapOutputOrder,
+  firstSeenEnds: ReadonlyArray<number>,
+  recordOf: (id: number) => B,
+): B[][] => {
+  const buckets: number[][] = new Array(n);
+  for (let p = 0; p < n; p++) buckets[p] = [];
+  for (let j = 0; j < seen.length; j++) buckets[n === 1 ? 0 : nonNegativeMod(hashes[seen[j]!]!, n)]!.push(j);
+  const hashOf = (j: number): number => hashes[seen[j]!]!;
+  const parts: B[][] = new Array(n);
+  for (let p = 0; p < n; p++) {
+    const bucket = buckets[p]!;
+    if (order === "hash" && firstSeenEnds.length > 0) sortRunsByHash(bucket, firstSeenEnds, hashOf);
+    const slots = appendOnlyMapOrder(bucket.length, (k) => hashOf(bucket[k]!));
+    const out = new Array<B>(slots.length);
+    for (let k = 0; k < slots.length; k++) out[k] = recordOf(seen[bucket[slots[k]!]!]!);
+    parts[p] = out;
+  }
+  return parts;
+};
+
+/** Indexes per sort key in {@link sortLongRun}: the (unsigned) hash above 21 bits of position in the run. */
+const positionBits = 2 ** 21;
+
+/** Sorts `bucket[start..stop)` by hash code, ties in position order: packed into doubles sorted natively. */
+const sortLongRun = (bucket: number[], start: number, stop: number, hashOf: (j: number) => number): void => {
+  const run = bucket.slice(start, stop);
+  if (run.length >= positionBits) {
+    run.sort((a, b) => hashOf(a) - hashOf(b) || a - b);
+    for (let k = 0; k < run.length; k++) bucket[start + k] = run[k]!;
+    return;
+  }
+  const packed = new Float64Array(run.length);
+  for (let k = 0; k < run.length; k++) packed[k] = (hashOf(run[k]!) + 2 ** 31) * positionBits + k;
+  packed.sort();
+  for (let k = 0; k < run.length; k++) bucket[start + k] = run[packed[k]! % positionBits]!;
+};
+
+/**
+ * Sorts each run of `bucket` (ascending positions) that was first seen in one map output
+ * (position j is in the first output p with j < ends[p], the last output taking the rest)
+ * by hash code, ties in position order: insertion sort for the usual short runs.
+ */
+const sortRunsByHash = (bucket: number[], ends: ReadonlyArray<number>, hashOf: (j: number) => number): void => {
+  let output = 0;
+  let start = 0;
+  while (start < bucket.length) {
+    while (output < ends.length - 1 && bucket[start]! >= ends[output]!) output++;
+    const end = output < ends.length - 1 ? ends[output]! : Infinity;
+    let stop = start + 1;
+    while (stop < bucket.length && bucket[stop]! < end) stop++;
+    if (stop - start > 32) sortLongRun(bucket, start, stop, hashOf);
+    else {
+      for (let i = start + 1; i < stop; i++) {
+        const j = bucket[i]!;
+        const h = hashOf(j);
+        let at = i - 1;
+        // Positions ascend within a run: a strictly greater hash is all that moves a key.
+        while (at >= start && hashOf(bucket[at]!) > h) {
+          bucket[at + 1] = bucket[at]!;
+          at--;
+        }
+        bucket[at + 1] = j;
+      }
+    }
+    start = stop;
+  }
+};
+
+/** {@link reduceByKeyInCells} for a batch under a window without an inverse: held as columns of `keyIds`. */
+export const reduceBatchIntoColumns = <K, V>(
+  rdd: RDD<readonly [K, V]>,
+  f: (a: V, b: V) => V,
+  numPartitions: number,
+  label: string,
+  keyIds: WindowKeyIds<K>,
+): RDD<readonly [K, V]> => {
+  const reduced = reduceByKeyInCells(rdd, f, numPartitions, label);
+  return keptAsColumns(numPartitions, () => reduced.collectPartitions(), keyIds);
+};
+
+/** `rdd.groupByKey(numPartitions)` for a batch under a window: held as columns of `keyIds`. */
+export const groupBatchIntoColumns = <K, V>(
+  rdd: RDD<readonly [K, V]>,
+  numPartitions: number,
+  keyIds: WindowKeyIds<K>,
+): RDD<readonly [K, ReadonlyArray<V>]> => {
+  const grouped = rdd.groupByKey(numPartitions);
+  return keptAsColumns(numPartitions, () => grouped.collectPartitions(), keyIds);
+};
+
+/**
+ * The window's `reduceByKey(f, numPartitions)` ({@link reduceByKeyInCells} over the union
+ * of its batches) read from the batches' columns: the same values, merged in the same
+ * order, the same layout.
+ */
+export const reduceWindowByKey = <K, V>(
+  window: RDD<readonly [K, V]>,
+  f: (a: V, b: V) => V,
+  numPartitions: number,
+  label: string,
+  keyIds: WindowKeyIds<K>,
+): RDD<readonly [K, V]> => {
+  if (!batchesOfWindows.has(window as RDD<unknown>)) return reduceByKeyInCells(window, f, numPartitions, label);
+  const order = window.partitionBy(numPartitions) === window ? "arrival" : "hash";
+  return computedOnRead(numPartitions, () => {
+    const batches = windowColumns(window, keyIds)!;
+    const { slide, stamps, results, firstKeys, hashes } = keyIds.beginSlide();
+    const sums = results as V[];
+    const seen: number[] = [];
+    const firstSeenEnds: number[] = [];
+    for (const { ids, keys, values, ends } of batches) {
+      let i = 0;
+      for (let p = 0; p < ends.length; p++) {
+        for (const end = ends[p]!; i < end; i++) {
+          const id = ids[i]!;
+          if (stamps[id] !== slide) {
+            stamps[id] = slide;
+            sums[id] = values[i]!;
+            firstKeys[id] = keys[i]!;
+            seen.push(id);
+            continue;
+          }
+          try {
+            sums[id] = f(sums[id]!, values[i]!);
+          } catch (error) {
+            throw userFunctionError(label, error);
+          }
+        }
+        firstSeenEnds.push(seen.length);
+      }
+    }
+    const parts = partitionsOfIds(seen, hashes, numPartitions, order, firstSeenEnds, (id): readonly [K, V] => [firstKeys[id]!, sums[id]!]);
+    keyIds.endSlide(seen.length);
+    return parts;
+  });
+};
+
+/**
+ * {@link groupWindowByKey} read from the batches' columns: each key's values in the
+ * union's order, as one new list of exactly their number, marked as a group; the same
+ * layout.
+ */
+export const groupWindowFromColumns = <K, V>(
+  window: RDD<readonly [K, ReadonlyArray<V>]>,
+  numPartitions: number,
+  keyIds: WindowKeyIds<K>,
+): RDD<readonly [K, ReadonlyArray<V>]> => {
+  if (!batchesOfWindows.has(window as RDD<unknown>)) return groupWindowByKey(window, numPartitions);
+  return computedOnRead(numPartitions, () => {
+    const batches = windowColumns(window, keyIds)!;
+    const { slide, stamps, counts, results, firstKeys, hashes } = keyIds.beginSlide();
+    const lists = results as V[][];
+    const seen: number[] = [];
+    const firstSeenEnds: number[] = [];
+    // First each key's number of values, so that its list is made at its length once.
+    for (const { ids, keys, values, ends } of batches) {
+      let i = 0;
+      for (let p = 0; p < ends.length; p++) {
+        for (const end = ends[p]!; i < end; i++) {
+          const id = ids[i]!;
+          if (stamps[id] !== slide) {
+            stamps[id] = slide;
+            counts[id] = values[i]!.length;
+            firstKeys[id] = keys[i]!;
+            seen.push(id);
+          } else counts[id] = counts[id]! + values[i]!.length;
+        }
+        firstSeenEnds.push(seen.length);
+      }
+    }
+    for (let j = 0; j < seen.length; j++) {
+      const id = seen[j]!;
+      // `new Array(n)` past some 100,000 elements makes a slow dictionary array: grow those.
+      lists[id] = counts[id]! <= 50_000 ? new Array<V>(counts[id]!) : [];
+      counts[id] = 0;
+    }
+    for (const { ids, values } of batches) {
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        const list = lists[id]!;
+        const vs = values[i]!;
+        let at = counts[id]!;
+        for (let k = 0; k < vs.length; k++) list[at++] = vs[k]!;
+        counts[id] = at;
+      }
+    }
+    const parts = partitionsOfIds(seen, hashes, numPartitions, "hash", firstSeenEnds, (id): readonly [K, ReadonlyArray<V>] => {
+      const list = lists[id]!;
+      lists[id] = undefined as unknown as V[];
+      return [firstKeys[id]!, asGroup(list)];
+    });
+    keyIds.endSlide(seen.length);
+    return parts;
+  });
+};
