@@ -144,18 +144,26 @@ export const groupWindowByKey = <K, V>(
 // a key table, each record costs a hash lookup of its key and touches its pair, its key
 // string and a table entry scattered over the heap: past the CPU's caches (a window of
 // some 10,000 records) that cost per record more than doubles. So each batch's result is
-// kept as columns instead — its keys, its values and, per record, a small integer id of
-// its key in a table the window's batches share — and a slide combines by id into flat
-// arrays: no lookup and no pair per record, and 12 bytes per record instead of a pair
-// (about 32) plus its share of the batch's arrays.
+// kept flat instead — keys and values one after another in one array, and per record a
+// small integer id of its key in a table the window's batches share — and a slide
+// combines by id into flat arrays: no lookup and no pair per record, read in order, and
+// about 24 bytes per record (its key, its value, its id) instead of a pair and its slot.
 
-/** A batch's result as columns: record i is `[keys[i], values[i]]`; partition p ends at `ends[p]`. */
-interface Columns<K, C> {
-  readonly keys: ReadonlyArray<K>;
-  readonly values: ReadonlyArray<C>;
+/**
+ * A batch's result under a window, flat: each record's key, then its value (a reduce) or
+ * its number of values and the values (a grouping), one record after another; partition
+ * p's records end at `flat[ends[p]]`.
+ */
+interface Flat {
+  readonly flat: ReadonlyArray<unknown>;
   readonly ends: ReadonlyArray<number>;
-  /** Each record's key id in `generation` of the window's key table. */
-  ids: Int32Array;
+  /** The number of records. */
+  readonly records: number;
+}
+
+/** A batch's result held flat, with each record's key id (`generation` of the window's key table). */
+interface Columns extends Flat {
+  ids: ArrayLike<number>;
   generation: number;
 }
 
@@ -207,17 +215,22 @@ export class WindowKeyIds<K> {
     return added;
   }
 
-  /** The ids of `keys`, as of the current generation. */
-  idsOf(keys: ReadonlyArray<K>): Int32Array {
-    const ids = new Int32Array(keys.length);
-    for (let i = 0; i < keys.length; i++) ids[i] = this.idOf(keys[i]!);
+  /** The ids of the records' keys in `batch` (held flat, `grouped` or not), as of the current generation. */
+  idsOf(batch: Flat, grouped: boolean): ArrayLike<number> {
+    // A typed array costs some 200 bytes more than an array of small integers, 4 bytes less per id.
+    const ids = batch.records < 256 ? new Array<number>(batch.records) : new Int32Array(batch.records);
+    const { flat } = batch;
+    for (let i = 0, at = 0; i < batch.records; i++) {
+      ids[i] = this.idOf(flat[at] as K);
+      at += grouped ? 2 + (flat[at + 1] as number) : 2;
+    }
     return ids;
   }
 
   /** Brings `columns`' ids to the current generation. */
-  refresh<C>(columns: Columns<K, C>): void {
+  refresh(columns: Columns, grouped: boolean): void {
     if (columns.generation === this.#generation) return;
-    columns.ids = this.idsOf(columns.keys);
+    columns.ids = this.idsOf(columns, grouped);
     columns.generation = this.#generation;
   }
 
@@ -280,68 +293,125 @@ export const recordWindowBatches = <A>(window: RDD<A>, batches: ReadonlyArray<RD
   batchesOfWindows.set(window as RDD<unknown>, batches as ReadonlyArray<RDD<unknown>>);
 };
 
-/** Each per-batch RDD's columns, computed at their first read. */
-const columnsOfBatches = new WeakMap<RDD<unknown>, () => Columns<unknown, unknown>>();
+/** An array for `n` elements written in order: of that length (not grown by pushes), unless very long. */
+const arrayFor = <T>(n: number): T[] => (n <= 50_000 ? new Array<T>(n) : []);
 
-/** `parts` (partitions of `[key, value]` pairs) as columns, with their ids in `keys`' generation. */
-const columnsOf = <K, C>(parts: ReadonlyArray<ReadonlyArray<readonly [K, C]>>, keyIds: WindowKeyIds<K>): Columns<K, C> => {
-  const keys: K[] = [];
-  const values: C[] = [];
-  const ends: number[] = [];
+/** `parts` (partitions of `[key, value]` pairs, or of `[key, values]` when `grouped`) held flat. */
+const flatOf = (parts: ReadonlyArray<ReadonlyArray<readonly [unknown, unknown]>>, grouped: boolean): Flat => {
+  let size = 0;
+  let records = 0;
   for (const part of parts) {
-    for (let i = 0; i < part.length; i++) {
-      keys.push(part[i]![0]);
-      values.push(part[i]![1]);
-    }
-    ends.push(keys.length);
+    records += part.length;
+    if (!grouped) size += 2 * part.length;
+    else for (let i = 0; i < part.length; i++) size += 2 + (part[i]![1] as ReadonlyArray<unknown>).length;
   }
-  return { keys, values, ends, ids: keyIds.idsOf(keys), generation: keyIds.generation };
+  const flat = arrayFor<unknown>(size);
+  const ends = new Array<number>(parts.length);
+  let at = 0;
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p]!;
+    for (let i = 0; i < part.length; i++) {
+      const [key, value] = part[i]!;
+      flat[at++] = key;
+      if (!grouped) flat[at++] = value;
+      else {
+        const values = value as ReadonlyArray<unknown>;
+        flat[at++] = values.length;
+        for (let k = 0; k < values.length; k++) flat[at++] = values[k];
+      }
+    }
+    ends[p] = at;
+  }
+  return { flat, ends, records };
 };
 
 /**
- * An RDD of the `[key, value]` pairs `compute` gives (partitions of pairs), computed at
- * its first read and then held as columns (what `compute` read is released); the
- * windows' slides read the columns, anything else new pairs.
+ * A per-batch RDD of a window whose pairs (`grouped`: a key and its values) are computed
+ * at its first read and then held flat (what computed them is released): the slides read
+ * the flat records, anything else (a checkpoint) new pairs.
  */
-const keptAsColumns = <K, C>(
+class KeptFlat<K> implements Columns {
+  #pending: (() => ReadonlyArray<ReadonlyArray<readonly [K, unknown]>>) | undefined;
+  readonly #keyIds: WindowKeyIds<K>;
+  readonly grouped: boolean;
+  // The records once computed (one object per batch: fields, not a spread copy with a shape of its own).
+  flat: ReadonlyArray<unknown> = [];
+  ends: ReadonlyArray<number> = [];
+  records = 0;
+  ids: ArrayLike<number> = [];
+  generation = -1;
+
+  constructor(pending: () => ReadonlyArray<ReadonlyArray<readonly [K, unknown]>>, keyIds: WindowKeyIds<K>, grouped: boolean) {
+    this.#pending = pending;
+    this.#keyIds = keyIds;
+    this.grouped = grouped;
+  }
+
+  /** The records, computed at the first call, their ids brought to the key table's generation. */
+  columns(): Columns {
+    if (this.#pending !== undefined) {
+      const { flat, ends, records } = flatOf(this.#pending(), this.grouped);
+      this.#pending = undefined;
+      this.flat = flat;
+      this.ends = ends;
+      this.records = records;
+    }
+    this.#keyIds.refresh(this, this.grouped);
+    return this;
+  }
+
+  /** Partition `p`'s records as new pairs (a grouping's values as a new group). */
+  emit(p: number, emit: (kv: readonly [K, unknown]) => void): void {
+    const { flat, ends } = this.columns();
+    for (let at = p === 0 ? 0 : ends[p - 1]!; at < ends[p]!;) {
+      const key = flat[at] as K;
+      if (!this.grouped) {
+        emit([key, flat[at + 1]]);
+        at += 2;
+      } else {
+        const length = flat[at + 1] as number;
+        emit([key, asGroup(flat.slice(at + 2, at + 2 + length))]);
+        at += 2 + length;
+      }
+    }
+  }
+}
+
+/** Each per-batch RDD's records held flat. */
+const keptFlatOf = new WeakMap<RDD<unknown>, KeptFlat<unknown>>();
+
+/** An RDD of the pairs `compute` gives (partitions of pairs), held flat once computed (see {@link KeptFlat}). */
+const keptFlat = <K, C>(
   numPartitions: number,
   compute: () => ReadonlyArray<ReadonlyArray<readonly [K, C]>>,
   keyIds: WindowKeyIds<K>,
+  grouped: boolean,
 ): RDD<readonly [K, C]> => {
-  let pending: (() => ReadonlyArray<ReadonlyArray<readonly [K, C]>>) | undefined = compute;
-  let columns: Columns<K, C> | undefined;
-  const read = (): Columns<K, C> => {
-    if (columns === undefined) {
-      columns = columnsOf(pending!(), keyIds);
-      pending = undefined;
-    }
-    return columns;
-  };
-  const rdd = new RDD<readonly [K, C]>(numPartitions, (p, emit) => {
-    const { keys, values, ends } = read();
-    for (let i = p === 0 ? 0 : ends[p - 1]!; i < ends[p]!; i++) emit([keys[i]!, values[i]!]);
-  });
-  columnsOfBatches.set(rdd as RDD<unknown>, read as () => Columns<unknown, unknown>);
+  const kept = new KeptFlat<K>(compute, keyIds, grouped);
+  const rdd = new RDD<readonly [K, C]>(numPartitions, (p, emit) => kept.emit(p, emit as (kv: readonly [K, unknown]) => void));
+  keptFlatOf.set(rdd as RDD<unknown>, kept as KeptFlat<unknown>);
   return rdd;
 };
 
-/** The columns of a window's per-batch RDD: its own, or (an RDD put back by recovery) read from its pairs once. */
-const batchColumns = <K, C>(batch: RDD<readonly [K, C]>, keyIds: WindowKeyIds<K>): Columns<K, C> => {
-  let read = columnsOfBatches.get(batch as RDD<unknown>) as (() => Columns<K, C>) | undefined;
-  if (read === undefined) {
-    const columns = columnsOf(batch.collectPartitions(), keyIds);
-    read = () => columns;
-    columnsOfBatches.set(batch as RDD<unknown>, read as () => Columns<unknown, unknown>);
+/**
+ * The flat records of each of `window`'s batches (an RDD put back by recovery is read once
+ * from its pairs), or undefined for an RDD no window node made.
+ */
+const windowColumns = <K>(window: RDD<unknown>, keyIds: WindowKeyIds<K>, grouped: boolean): Columns[] | undefined => {
+  const batches = batchesOfWindows.get(window);
+  if (batches === undefined) return undefined;
+  const out = new Array<Columns>(batches.length);
+  for (let b = 0; b < batches.length; b++) {
+    const batch = batches[b] as RDD<readonly [K, unknown]>;
+    let kept = keptFlatOf.get(batch as RDD<unknown>) as KeptFlat<K> | undefined;
+    if (kept === undefined || kept.grouped !== grouped) {
+      const parts = batch.collectPartitions();
+      kept = new KeptFlat<K>(() => parts, keyIds, grouped);
+      keptFlatOf.set(batch as RDD<unknown>, kept as KeptFlat<unknown>);
+    }
+    out[b] = kept.columns();
   }
-  const columns = read();
-  keyIds.refresh(columns);
-  return columns;
-};
-
-/** The columns of each of `window`'s batches, or undefined for an RDD no window node made. */
-const windowColumns = <K, C>(window: RDD<readonly [K, C]>, keyIds: WindowKeyIds<K>): Array<Columns<K, C>> | undefined => {
-  const batches = batchesOfWindows.get(window as RDD<unknown>) as ReadonlyArray<RDD<readonly [K, C]>> | undefined;
-  return batches?.map((batch) => batchColumns(batch, keyIds));
+  return out;
 };
 
 /**
@@ -435,7 +505,7 @@ export const reduceBatchIntoColumns = <K, V>(
   keyIds: WindowKeyIds<K>,
 ): RDD<readonly [K, V]> => {
   const reduced = reduceByKeyInCells(rdd, f, numPartitions, label);
-  return keptAsColumns(numPartitions, () => reduced.collectPartitions(), keyIds);
+  return keptFlat(numPartitions, () => reduced.collectPartitions(), keyIds, false);
 };
 
 /** `rdd.groupByKey(numPartitions)` for a batch under a window: held as columns of `keyIds`. */
@@ -445,7 +515,7 @@ export const groupBatchIntoColumns = <K, V>(
   keyIds: WindowKeyIds<K>,
 ): RDD<readonly [K, ReadonlyArray<V>]> => {
   const grouped = rdd.groupByKey(numPartitions);
-  return keptAsColumns(numPartitions, () => grouped.collectPartitions(), keyIds);
+  return keptFlat(numPartitions, () => grouped.collectPartitions(), keyIds, true);
 };
 
 /**
@@ -463,25 +533,27 @@ export const reduceWindowByKey = <K, V>(
   if (!batchesOfWindows.has(window as RDD<unknown>)) return reduceByKeyInCells(window, f, numPartitions, label);
   const order = window.partitionBy(numPartitions) === window ? "arrival" : "hash";
   return computedOnRead(numPartitions, () => {
-    const batches = windowColumns(window, keyIds)!;
+    const batches = windowColumns(window, keyIds, false)!;
     const { slide, stamps, results, firstKeys, hashes } = keyIds.beginSlide();
     const sums = results as V[];
     const seen: number[] = [];
     const firstSeenEnds: number[] = [];
-    for (const { ids, keys, values, ends } of batches) {
+    for (let b = 0; b < batches.length; b++) {
+      const { ids, flat, ends } = batches[b]!;
       let i = 0;
+      let at = 0;
       for (let p = 0; p < ends.length; p++) {
-        for (const end = ends[p]!; i < end; i++) {
-          const id = ids[i]!;
+        for (const end = ends[p]!; at < end; at += 2) {
+          const id = ids[i++]!;
           if (stamps[id] !== slide) {
             stamps[id] = slide;
-            sums[id] = values[i]!;
-            firstKeys[id] = keys[i]!;
+            sums[id] = flat[at + 1] as V;
+            firstKeys[id] = flat[at] as K;
             seen.push(id);
             continue;
           }
           try {
-            sums[id] = f(sums[id]!, values[i]!);
+            sums[id] = f(sums[id]!, flat[at + 1] as V);
           } catch (error) {
             throw userFunctionError(label, error);
           }
@@ -507,41 +579,46 @@ export const groupWindowFromColumns = <K, V>(
 ): RDD<readonly [K, ReadonlyArray<V>]> => {
   if (!batchesOfWindows.has(window as RDD<unknown>)) return groupWindowByKey(window, numPartitions);
   return computedOnRead(numPartitions, () => {
-    const batches = windowColumns(window, keyIds)!;
+    const batches = windowColumns(window, keyIds, true)!;
     const { slide, stamps, counts, results, firstKeys, hashes } = keyIds.beginSlide();
     const lists = results as V[][];
     const seen: number[] = [];
     const firstSeenEnds: number[] = [];
     // First each key's number of values, so that its list is made at its length once.
-    for (const { ids, keys, values, ends } of batches) {
+    for (let b = 0; b < batches.length; b++) {
+      const { ids, flat, ends } = batches[b]!;
       let i = 0;
+      let at = 0;
       for (let p = 0; p < ends.length; p++) {
-        for (const end = ends[p]!; i < end; i++) {
-          const id = ids[i]!;
+        for (const end = ends[p]!; at < end;) {
+          const id = ids[i++]!;
+          const length = flat[at + 1] as number;
           if (stamps[id] !== slide) {
             stamps[id] = slide;
-            counts[id] = values[i]!.length;
-            firstKeys[id] = keys[i]!;
+            counts[id] = length;
+            firstKeys[id] = flat[at] as K;
             seen.push(id);
-          } else counts[id] = counts[id]! + values[i]!.length;
+          } else counts[id] = counts[id]! + length;
+          at += 2 + length;
         }
         firstSeenEnds.push(seen.length);
       }
     }
     for (let j = 0; j < seen.length; j++) {
       const id = seen[j]!;
-      // `new Array(n)` past some 100,000 elements makes a slow dictionary array: grow those.
-      lists[id] = counts[id]! <= 50_000 ? new Array<V>(counts[id]!) : [];
+      lists[id] = arrayFor<V>(counts[id]!);
       counts[id] = 0;
     }
-    for (const { ids, values } of batches) {
-      for (let i = 0; i < ids.length; i++) {
+    for (let b = 0; b < batches.length; b++) {
+      const { ids, flat, records } = batches[b]!;
+      for (let i = 0, at = 0; i < records; i++) {
         const id = ids[i]!;
         const list = lists[id]!;
-        const vs = values[i]!;
-        let at = counts[id]!;
-        for (let k = 0; k < vs.length; k++) list[at++] = vs[k]!;
-        counts[id] = at;
+        const length = flat[at + 1] as number;
+        let filled = counts[id]!;
+        for (let k = at + 2; k < at + 2 + length; k++) list[filled++] = flat[k] as V;
+        counts[id] = filled;
+        at += 2 + length;
       }
     }
     const parts = partitionsOfIds(seen, hashes, numPartitions, "hash", firstSeenEnds, (id): readonly [K, ReadonlyArray<V>] => {
