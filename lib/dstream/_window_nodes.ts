@@ -14,6 +14,7 @@ import { labelled } from "./_checks.ts";
 import { userFunctionError } from "../rdd/user_function_error.ts";
 import { registerNodeState } from "./_node_state.ts";
 import { WindowTable } from "./_window_table.ts";
+import { recordWindowBatches } from "./_window_keyed.ts";
 
 /** A parent's batches a window still reads, as a checkpoint keeps them: time and partitions. */
 type KeptBatches<A> = ReadonlyArray<readonly [number, ReadonlyArray<ReadonlyArray<A>>]>;
@@ -85,7 +86,11 @@ export class WindowedDStream<A> extends DStreamNode<A> {
   protected override compute(time: Time): RDD<A> {
     const to = time.milliseconds;
     const from = to - this.windowDuration.milliseconds + this.#parent.slideDuration.milliseconds;
-    return RDD.union(rddsBetween(this.#parent, from, to));
+    const batches = rddsBetween(this.#parent, from, to);
+    const union = RDD.union(batches);
+    // The keyed steps over a window read its batches' own results (see _window_keyed.ts).
+    recordWindowBatches(union, batches);
+    return union;
   }
 }
 
@@ -120,9 +125,14 @@ export class BatchUnderWindowDStream<A, B> extends TransformedDStream<A, B> {
     kind: string,
     transform: (rdd: RDD<A>, time: Time, name: string) => RDD<B>,
     window: Duration,
+    /** True when `transform`'s RDDs already hold only their records once computed. */
+    keepsRecords = false,
   ) {
     let node: BatchUnderWindowDStream<A, B> | undefined;
-    super(parent, kind, (rdd, time) => computedOnce(transform(rdd, time, node?.name ?? kind)));
+    super(parent, kind, (rdd, time) => {
+      const result = transform(rdd, time, node?.name ?? kind);
+      return keepsRecords ? result : computedOnce(result);
+    });
     node = this;
     this.#window = window;
   }

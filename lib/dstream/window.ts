@@ -28,7 +28,14 @@ import {
   type WindowSpec,
   WindowedDStream,
 } from "./_window_nodes.ts";
-import { groupWindowByKey, reduceByKeyInCells } from "./_window_keyed.ts";
+import {
+  groupBatchIntoColumns,
+  groupWindowFromColumns,
+  reduceBatchIntoColumns,
+  reduceByKeyInCells,
+  reduceWindowByKey,
+  WindowKeyIds,
+} from "./_window_keyed.ts";
 
 // -------------------------------------------------------------------------------------
 // validation (at build time)
@@ -369,9 +376,17 @@ export const reduceByKeyAndWindow: {
     const functions = { reduceFunc, invReduceFunc: options.inverse, filterFunc: options.filter };
     return reducedWindow(parent, operation, operation, spec, functions, n);
   }
-  const reduceByKey = (rdd: RDD<readonly [K, V]>, _time: Time, name: string) => reduceByKeyInCells(rdd, reduceFunc, n, name);
-  const perBatch = new BatchUnderWindowDStream(parent, `${operation}.reduceByKey`, reduceByKey, spec.window);
-  return new TransformedDStream(new WindowedDStream(perBatch, `${operation}.window`, spec), operation, reduceByKey);
+  // Spark's reduceByKey(f).window(w, s).reduceByKey(f), the batches' results kept as columns of key ids.
+  const keyIds = new WindowKeyIds<K>();
+  const perBatch = new BatchUnderWindowDStream(
+    parent,
+    `${operation}.reduceByKey`,
+    (rdd: RDD<readonly [K, V]>, _time: Time, name: string) => reduceBatchIntoColumns(rdd, reduceFunc, n, name, keyIds),
+    spec.window,
+    true,
+  );
+  const windowed = new WindowedDStream(perBatch, `${operation}.window`, spec);
+  return new TransformedDStream(windowed, operation, (rdd, _time, name) => reduceWindowByKey(rdd, reduceFunc, n, name, keyIds));
 });
 
 /**
@@ -414,7 +429,9 @@ export const groupByKeyAndWindow: {
   const parent = nodeOf(self, operation);
   const spec = checkWindow(operation, parent as DStreamNode<unknown>, windowDuration, slideDuration);
   const n = checkPartitions(operation, parent as DStreamNode<unknown>, numPartitions);
-  const grouped = new BatchUnderWindowDStream(parent, `${operation}.groupByKey`, (rdd) => rdd.groupByKey(n), spec.window);
+  // The batches' groups kept as columns of key ids (see _window_keyed.ts).
+  const keyIds = new WindowKeyIds<K>();
+  const grouped = new BatchUnderWindowDStream(parent, `${operation}.groupByKey`, (rdd) => groupBatchIntoColumns(rdd, n, keyIds), spec.window, true);
   const windowed = new WindowedDStream(grouped, `${operation}.window`, spec);
-  return new TransformedDStream(windowed, operation, (rdd) => groupWindowByKey(rdd, n));
+  return new TransformedDStream(windowed, operation, (rdd) => groupWindowFromColumns(rdd, n, keyIds));
 });
