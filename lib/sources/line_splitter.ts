@@ -26,9 +26,6 @@ const characterBoundary = (bytes: Buffer, end: number): number => {
  * (Hundreds of thousands of small strings waiting for a batch outlive young-generation
  * GCs and get copied and promoted; the one text costs a fraction of that.) `text` has no
  * `\r`, so its lines are exactly `text.split("\n")`.
- *
- * @category spi
- * @since 0.2.0
  */
 export class LineBlock {
   /** The lines, each but the last followed by `\n`. */
