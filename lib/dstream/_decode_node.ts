@@ -13,11 +13,17 @@ import { formatValidationErrors } from "./validation_errors.ts";
 import { decodesToItself } from "./_fast_path.ts";
 import type { DecodeOptions } from "./decode.ts";
 
-/** A rejected record inside the decoded batch; users only ever see its dead letter. */
-class Rejected<I> {
-  readonly dead: DeadLetter<I>;
-  constructor(dead: DeadLetter<I>) {
-    this.dead = dead;
+/**
+ * One partition of a decoded batch: the values that decoded and the dead letters, each in
+ * arrival order. The valid and rejected streams read their array as it is, so a valid
+ * record is not copied again nor tested for being a dead letter.
+ */
+class DecodedPartition<A, R> {
+  readonly valid: A[];
+  readonly rejected: Array<DeadLetter<R>>;
+  constructor(valid: A[], rejected: Array<DeadLetter<R>>) {
+    this.valid = valid;
+    this.rejected = rejected;
   }
 }
 
@@ -44,6 +50,29 @@ const useFastPath = (codec: object, option: DecodeOptions["fastPath"], where: st
   return hasIs && decodesToItself(codec);
 };
 
+/** The parse of `jsonLines`: recognized by `build`, which calls `JSON.parse` in its loop. */
+export const parseJson: Parse<string> = (line) => {
+  try {
+    return { ok: true, value: JSON.parse(line) as unknown };
+  } catch (error) {
+    return { ok: false, errors: [notJson(error)] };
+  }
+};
+
+const notJson = (error: unknown): string => `Invalid JSON: ${error instanceof Error ? error.message : String(error)}`;
+
+/** The one partition (or the several, joined) of a decoded RDD's partition. */
+const partitionOf = <A, R>(parts: ReadonlyArray<DecodedPartition<A, R>>): DecodedPartition<A, R> => {
+  if (parts.length === 1) return parts[0]!;
+  const valid: A[] = [];
+  const rejected: Array<DeadLetter<R>> = [];
+  for (const part of parts) {
+    for (const v of part.valid) valid.push(v);
+    for (const d of part.rejected) rejected.push(d);
+  }
+  return new DecodedPartition(valid, rejected);
+};
+
 export const build = <R, A>(
   self: DStream<R>,
   kind: string,
@@ -54,69 +83,69 @@ export const build = <R, A>(
 ): Decoded<A, R> => {
   const fast = useFastPath(codec, options.fastPath, kind);
   const is = fast ? (codec as unknown as t.Type<A, unknown, unknown>).is : undefined;
+  // jsonLines' parse runs inline: no result object per line.
+  const json = parse === (parseJson as Parse<unknown>);
+  const prepares = newBatch !== noPreparation;
   const parent = nodeOf(self, kind);
   const source = parent.name;
-  const decoded: TransformedDStream<R, A | Rejected<R>> = new TransformedDStream<R, A | Rejected<R>>(parent, kind, (rdd, time) => {
-    const prepare = newBatch();
+  const decoded: TransformedDStream<R, DecodedPartition<A, R>> = new TransformedDStream<R, DecodedPartition<A, R>>(parent, kind, (rdd, time) => {
+    const prepare = prepares ? newBatch() : undefined;
     // Cached, so that any read (even pprint's take) decodes every partition exactly once,
     // and the counts reported for listeners are complete.
     return rdd.mapPartitions((records) => {
-      const out: Array<A | Rejected<R>> = [];
-      let rejected = 0;
+      const valid: A[] = [];
+      const rejected: Array<DeadLetter<R>> = [];
       for (let i = 0; i < records.length; i++) {
-        const raw = prepare(records[i]!);
-        if (raw === SKIP) continue;
+        let raw = records[i] as R;
+        if (prepare !== undefined) {
+          const prepared = prepare(raw);
+          if (prepared === SKIP) continue;
+          raw = prepared;
+        }
         let value: unknown = raw;
-        if (parse !== undefined) {
+        if (json) {
+          try {
+            value = JSON.parse(raw as string);
+          } catch (error) {
+            rejected.push(new DeadLetter(raw, [notJson(error)], time, source));
+            continue;
+          }
+        } else if (parse !== undefined) {
           const parsed = parse(raw);
           if (!parsed.ok) {
-            out.push(new Rejected(new DeadLetter(raw, parsed.errors, time, source)));
-            rejected++;
+            rejected.push(new DeadLetter(raw, parsed.errors, time, source));
             continue;
           }
           value = parsed.value;
         }
         if (is !== undefined && is(value)) {
-          out.push(value);
+          valid.push(value);
           continue;
         }
         const result = codec.decode(value);
-        if (result._tag === "Right") out.push(result.right);
-        else {
-          out.push(new Rejected(new DeadLetter(raw, formatValidationErrors(result.left), time, source)));
-          rejected++;
-        }
+        if (result._tag === "Right") valid.push(result.right);
+        else rejected.push(new DeadLetter(raw, formatValidationErrors(result.left), time, source));
       }
-      parent.context.reportBatchMetrics(decoded as DStreamNode<unknown>, time, { received: out.length, valid: out.length - rejected, rejected });
-      return out;
+      const received = valid.length + rejected.length;
+      parent.context.reportBatchMetrics(decoded as DStreamNode<unknown>, time, { received, valid: valid.length, rejected: rejected.length });
+      return [new DecodedPartition(valid, rejected)];
     }).cache();
   });
-  const valid = new TransformedDStream<A | Rejected<R>, A>(
-    decoded,
-    "valid",
-    (rdd) => rdd.filter((x): x is A => !(x instanceof Rejected)),
-  );
-  const rejected = new TransformedDStream<A | Rejected<R>, DeadLetter<R>>(decoded, "rejected", (rdd) =>
-    rdd.mapPartitions((records) => {
-      const out: Array<DeadLetter<R>> = [];
-      for (let i = 0; i < records.length; i++) {
-        const x = records[i]!;
-        if (x instanceof Rejected) out.push(x.dead as DeadLetter<R>);
-      }
-      return out;
-    }));
-  const counts = new TransformedDStream<A | Rejected<R>, DecodeCounts>(decoded, "decodeCounts", (rdd, time) =>
+  const valid = new TransformedDStream<DecodedPartition<A, R>, A>(decoded, "valid", (rdd) => rdd.mapPartitions((parts) => partitionOf(parts).valid));
+  const rejected = new TransformedDStream<DecodedPartition<A, R>, DeadLetter<R>>(decoded, "rejected", (rdd) => rdd.mapPartitions((parts) => partitionOf(parts).rejected));
+  const counts = new TransformedDStream<DecodedPartition<A, R>, DecodeCounts>(decoded, "decodeCounts", (rdd, time) =>
     new RDD<DecodeCounts>(1, (_p, emit) => {
       let good = 0;
       let bad = 0;
-      rdd.foreach((x) => {
-        if (x instanceof Rejected) bad++;
-        else good++;
+      rdd.foreach((part) => {
+        good += part.valid.length;
+        bad += part.rejected.length;
       });
       emit(new DecodeCounts(time, good, bad));
     }));
   return { valid, rejected, counts, name: decoded.name };
 };
 
+/** No preparation (every record is one): `build` then skips the per-record call. */
 export const noPreparation = <R>(): ((raw: R) => R) => (raw) => raw;
 

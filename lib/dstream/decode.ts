@@ -15,7 +15,7 @@ import type * as t from "io-ts";
 import type { DStream } from "./dstream.ts";
 import type { Decoded } from "./dead_letter.ts";
 import { dual } from "./_dual.ts";
-import { build, checkCodec, noPreparation, type Parse, SKIP, type Skip } from "./_decode_node.ts";
+import { build, checkCodec, noPreparation, type Parse, parseJson, SKIP, type Skip } from "./_decode_node.ts";
 import { splitCsvLine } from "./_csv.ts";
 
 /**
@@ -73,14 +73,6 @@ export const decode: {
   undefined,
   (codec: unknown) => checkCodec(codec, "decode"),
 );
-
-const parseJson: Parse<string> = (line) => {
-  try {
-    return { ok: true, value: JSON.parse(line) as unknown };
-  } catch (error) {
-    return { ok: false, errors: [`Invalid JSON: ${error instanceof Error ? error.message : String(error)}`] };
-  }
-};
 
 /**
  * Parses each line as JSON, then decodes it; a line that is not JSON is a dead letter

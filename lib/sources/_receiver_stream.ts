@@ -48,6 +48,136 @@ const checkBufferBound = (n: unknown, where: string): number | undefined => {
 };
 
 
+/** The most records `storeOne` appends to one array of the queue before it starts another. */
+const SINGLES_PER_ARRAY = 4096;
+
+/** Records held in a compact form until read (a socket read's lines as one text): `records()` makes them, anew each call. */
+export interface PackedRecords<T> {
+  readonly count: number;
+  records(): T[];
+}
+
+type Stored<T> = T[] | PackedRecords<T>;
+
+/** What a batch takes from the queue: one array, or the stored pieces to read in order. */
+export type TakenRecords<T> = { readonly array: T[] } | { readonly pieces: ReadonlyArray<Stored<T>>; readonly count: number };
+
+const countOf = <T>(stored: Stored<T>): number => (Array.isArray(stored) ? stored.length : (stored as PackedRecords<T>).count);
+
+/**
+ * The records waiting for a batch, in arrival order, held as the arrays they were stored
+ * in (copied) or packed, not pushed one by one onto a single array: that array, grown to
+ * hundreds of thousands of elements, outlives young-generation GCs, and every record pushed
+ * onto it then goes through V8's slow write barrier (socket ingest ran at half the speed of
+ * a loop that only splits lines). Batches take whole pieces; arrays are joined once.
+ */
+export class RecordQueue<T> {
+  #pieces: Stored<T>[] = [];
+  /** The last array while single records are appended to it. */
+  #open: T[] | undefined;
+  #length = 0;
+  #packed = 0;
+
+  /** Records waiting. */
+  get length(): number {
+    return this.#length;
+  }
+
+  pushOne(record: T): void {
+    let open = this.#open;
+    if (open === undefined || open.length >= SINGLES_PER_ARRAY) {
+      open = [];
+      this.#pieces.push(open);
+      this.#open = open;
+    }
+    open.push(record);
+    this.#length++;
+  }
+
+  /** Appends a copy of `records` (the caller may reuse its array). */
+  pushAll(records: ReadonlyArray<T>): void {
+    const n = records.length;
+    if (n === 0) return;
+    const copy: T[] = [];
+    for (let i = 0; i < n; i++) copy.push(records[i]!);
+    this.#pieces.push(copy);
+    this.#open = undefined;
+    this.#length += n;
+  }
+
+  pushPacked(records: PackedRecords<T>): void {
+    if (records.count === 0) return;
+    this.#pieces.push(records);
+    this.#open = undefined;
+    this.#length += records.count;
+    this.#packed++;
+  }
+
+  /** Removes the `n` oldest records (all of them when `n` ≥ length), in order. */
+  take(n: number): TakenRecords<T> {
+    if (n >= this.#length) {
+      const pieces = this.#pieces;
+      const count = this.#length;
+      const packed = this.#packed;
+      this.#pieces = [];
+      this.#open = undefined;
+      this.#length = 0;
+      this.#packed = 0;
+      return packed === 0 ? { array: joined(pieces as T[][]) } : { pieces, count };
+    }
+    const pieces = this.#pieces;
+    let whole = 0;
+    let count = 0;
+    while (count + countOf(pieces[whole]!) <= n) count += countOf(pieces[whole++]!);
+    const taken = pieces.splice(0, whole);
+    const cut = n - count;
+    if (cut > 0) {
+      // The piece the limit falls in is split: a packed one is unpacked first.
+      const first = pieces[0]!;
+      const records = Array.isArray(first) ? first : first.records();
+      if (!Array.isArray(first)) this.#packed--;
+      taken.push(records.slice(0, cut));
+      pieces[0] = records.slice(cut);
+      if (this.#open === first) this.#open = pieces[0];
+    }
+    this.#length -= n;
+    let packedTaken = 0;
+    for (const piece of taken) if (!Array.isArray(piece)) packedTaken++;
+    this.#packed -= packedTaken;
+    return packedTaken === 0 ? { array: joined(taken as T[][]) } : { pieces: taken, count: n };
+  }
+}
+
+/** Arrays passed to one `concat` call at most (its arguments live on the stack). */
+const CONCAT_ARGUMENTS = 8192;
+
+/** One array of the arrays' records, in order (a single array is returned as is). */
+const joined = <T>(arrays: ReadonlyArray<T[]>): T[] => {
+  if (arrays.length === 0) return [];
+  if (arrays.length === 1) return arrays[0]!;
+  if (arrays.length <= CONCAT_ARGUMENTS) return ([] as T[]).concat(...arrays);
+  let out: T[] = [];
+  for (let i = 0; i < arrays.length; i += CONCAT_ARGUMENTS) out = out.concat(...arrays.slice(i, i + CONCAT_ARGUMENTS));
+  return out;
+};
+
+/**
+ * A batch's RDD of what it took. Packed pieces are unpacked each time a partition is read:
+ * a stream read more than once is cached by the graph (so they are unpacked once), and one
+ * read once lets its records go as soon as they are used.
+ */
+const rddOf = <T>(taken: TakenRecords<T>): RDD<T> => {
+  if ("array" in taken) return RDD.fromArray(taken.array);
+  const pieces = taken.pieces;
+  return new RDD<T>(1, (_p, emit) => {
+    for (let k = 0; k < pieces.length; k++) {
+      const piece = pieces[k]!;
+      const records = Array.isArray(piece) ? piece : piece.records();
+      for (let i = 0; i < records.length; i++) emit(records[i]!);
+    }
+  });
+};
+
 /**
  * The stream of a receiver: it starts, restarts and stops the receiver, buffers what it
  * stores, and gives each batch the records stored since the last one (within the rate
@@ -66,7 +196,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   readonly #minDelay: number;
   readonly #maxDelay: number;
   #delay: number;
-  #buffer: T[] = [];
+  readonly #buffer = new RecordQueue<T>();
   #spaceWaiters: Array<() => void> = [];
   #state: "initialized" | "started" | "stopping" | "stopped" = "initialized";
   /** Aborts when the current run of the receiver stops: ends its `every`, `run` and `sleep`. */
@@ -129,6 +259,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       },
       storeOne: (record) => this.#storeOne(record),
       storeMany: (records) => this.#storeMany(records),
+      storePacked: (records) => this.#storePacked(records),
       isBufferFull: () => this.#waiting() >= this.#admitted(),
       waitForSpace: () => this.#waitForSpace(),
       reportError: (message, error) => this.#reportError(message, error),
@@ -175,8 +306,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
 
   /** Logged records (or, without a log, stored ones) enter the buffer. */
   #deliver(records: ReadonlyArray<T>): boolean {
-    const buffer = this.#buffer;
-    for (let i = 0; i < records.length; i++) buffer.push(records[i]!);
+    this.#buffer.pushAll(records);
     this.#received += records.length;
     return this.#stored();
   }
@@ -362,7 +492,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       void log.add([record]);
       return this.#waiting() < this.#admitted();
     }
-    this.#buffer.push(record);
+    this.#buffer.pushOne(record);
     this.#received++;
     return this.#stored();
   }
@@ -378,15 +508,18 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       void log.add(Array.isArray(records) ? records as ReadonlyArray<T> : [...records]);
       return this.#waiting() < this.#admitted();
     }
-    const buffer = this.#buffer;
-    const before = buffer.length;
-    if (Array.isArray(records)) {
-      const array = records as ReadonlyArray<T>;
-      for (let i = 0; i < array.length; i++) buffer.push(array[i]!);
-    } else {
-      for (const record of records) buffer.push(record);
-    }
-    this.#received += buffer.length - before;
+    const array = Array.isArray(records) ? records as ReadonlyArray<T> : [...records];
+    this.#buffer.pushAll(array);
+    this.#received += array.length;
+    return this.#stored();
+  }
+
+  #storePacked(records: PackedRecords<T>): boolean {
+    const log = this.#log;
+    // The log keeps records, not their packed form.
+    if (log !== undefined) return this.#storeMany(records.records());
+    this.#buffer.pushPacked(records);
+    this.#received += records.count;
     return this.#stored();
   }
 
@@ -449,15 +582,8 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       // Unused allowance is not saved up: a quiet period does not allow a later burst.
       this.#carry = whole > buffer.length ? 0 : carry;
     }
-    let records: T[];
-    if (allowed >= buffer.length) {
-      records = buffer;
-      this.#buffer = [];
-    } else {
-      records = buffer.slice(0, allowed);
-      this.#buffer = buffer.slice(allowed);
-    }
-    if (this.#buffer.length < this.#admitted()) this.#wakeProducers();
-    return { rdd: RDD.fromArray(records), count: records.length };
+    const taken = buffer.take(allowed);
+    if (buffer.length < this.#admitted()) this.#wakeProducers();
+    return { rdd: rddOf(taken), count: "array" in taken ? taken.array.length : taken.count };
   }
 }

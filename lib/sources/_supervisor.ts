@@ -7,6 +7,7 @@
  */
 import type { StreamingGraph } from "../dstream/_graph.ts";
 import type { Receiver } from "./receiver.ts";
+import type { PackedRecords } from "./_receiver_stream.ts";
 
 /** What a receiver can ask of the stream it runs in (the supervisor, in Spark's terms). */
 export interface Supervisor<T> {
@@ -15,6 +16,8 @@ export interface Supervisor<T> {
   readonly context: StreamingGraph;
   storeOne(record: T): boolean;
   storeMany(records: Iterable<T>): boolean;
+  /** Stores records kept packed until a batch reads them (see `storePacked` below). */
+  storePacked(records: PackedRecords<T>): boolean;
   isBufferFull(): boolean;
   waitForSpace(): Promise<void>;
   reportError(message: string, error: unknown): void;
@@ -73,3 +76,17 @@ export const restartQuietly = (receiver: Receiver<unknown>, delayMs: number): vo
   supervisorOf(receiver)?.restart("", undefined, delayMs, false);
 };
 
+
+/**
+ * Stores records kept packed until a batch reads them, as `storeRecords` stores an array
+ * (the same checks, the same answer: `false` once the buffer is full). For the library's
+ * own receivers.
+ */
+export const storePacked = <T>(receiver: Receiver<T>, records: PackedRecords<T>): boolean => {
+  const supervisor = supervisorOf(receiver);
+  // Not started, or stopped for good: storeRecords throws the error that explains it.
+  if (supervisor === undefined || supervisor.receiverState === "initialized" || (supervisor.stoppedForGood && supervisor.receiverState === "stopped")) {
+    return receiver.storeRecords(records.records());
+  }
+  return supervisor.storePacked(records);
+};

@@ -21,6 +21,38 @@ const characterBoundary = (bytes: Buffer, end: number): number => {
 };
 
 /**
+ * Complete lines kept as the one text they arrived in, split only when read: a receiver's
+ * buffer holds one string per read instead of one per line until a batch takes them.
+ * (Hundreds of thousands of small strings waiting for a batch outlive young-generation
+ * GCs and get copied and promoted; the one text costs a fraction of that.) `text` has no
+ * `\r`, so its lines are exactly `text.split("\n")`.
+ */
+export class LineBlock {
+  /** The lines, each but the last followed by `\n`. */
+  readonly text: string;
+  /** How many lines `text` holds (at least 1). */
+  readonly count: number;
+
+  constructor(text: string, count: number) {
+    this.text = text;
+    this.count = count;
+  }
+
+  /** The lines, as new strings each call. */
+  records(): string[] {
+    return this.text.split("\n");
+  }
+}
+
+/** The lines a read completed: those of `block`, if any, then `lines`. */
+export interface CompletedLines {
+  readonly block: LineBlock | undefined;
+  readonly lines: string[];
+}
+
+const NO_LINES: CompletedLines = { block: undefined, lines: [] };
+
+/**
  * Feeds chunks of bytes, returns complete lines. Invalid UTF-8 is decoded with
  * U+FFFD replacement characters and reported through `onInvalid`. A line longer than
  * `maxLineBytes` is not held without limit: it is delivered in pieces of at most that
@@ -68,13 +100,40 @@ export class LineSplitter {
 
   /** The lines completed by `chunk`. */
   push(chunk: Uint8Array): string[] {
+    const { text, rest } = this.#complete(chunk);
+    if (text === undefined) return rest;
+    const lines = text.split(text.includes("\r") ? /\r\n|\r|\n/ : "\n");
+    return rest.length === 0 ? lines : lines.concat(rest);
+  }
+
+  /**
+   * The lines completed by `chunk`, as {@link push} gives them, but those that end with
+   * `\n` alone kept as one {@link LineBlock}, not split yet.
+   */
+  pushBlock(chunk: Uint8Array): CompletedLines {
+    const { text, rest } = this.#complete(chunk);
+    if (text === undefined) return rest.length === 0 ? NO_LINES : { block: undefined, lines: rest };
+    if (text.includes("\r")) {
+      const lines = text.split(/\r\n|\r|\n/);
+      return { block: undefined, lines: rest.length === 0 ? lines : lines.concat(rest) };
+    }
+    let count = 1;
+    for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) count++;
+    return { block: new LineBlock(text, count), lines: rest };
+  }
+
+  /**
+   * What `chunk` completes: the text of the complete lines (up to the last terminator,
+   * which it leaves out), if any, then the pieces of an overlong line held.
+   */
+  #complete(chunk: Uint8Array): { readonly text: string | undefined; readonly rest: string[] } {
     let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.#skipLeadingLF && data.length > 0) {
       if (data[0] === LF) data = data.subarray(1);
       this.#skipLeadingLF = false;
     }
     const end = Math.max(data.lastIndexOf(LF), data.lastIndexOf(CR));
-    if (end < 0) return data.length > 0 ? this.#hold(data) : [];
+    if (end < 0) return { text: undefined, rest: data.length > 0 ? this.#hold(data) : [] };
     // A "\n" right after this "\r" belongs to it only when the "\r" is the chunk's last byte:
     // after "50%\r100%", a "\n" ends the line "100%".
     if (data[end] === CR && end === data.length - 1) this.#skipLeadingLF = true;
@@ -88,9 +147,7 @@ export class LineSplitter {
     // `head` ends with the last terminator. A "\r\n" pair ends one line, not two.
     const last = head.length - 1;
     const stop = head[last] === LF && last > 0 && head[last - 1] === CR ? last - 1 : last;
-    const text = this.#decode(head.subarray(0, stop));
-    const lines = text.split(text.includes("\r") ? /\r\n|\r|\n/ : "\n");
-    return rest.length === 0 ? lines : lines.concat(rest);
+    return { text: this.#decode(head.subarray(0, stop)), rest };
   }
 
   /** The last line, if the stream ended without a terminator. */

@@ -11,7 +11,7 @@ import { Duration } from "../time/duration.ts";
 import type { StreamingGraph } from "../dstream/_graph.ts";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "./line_splitter.ts";
 import { Receiver, type ReceiverDStream, type ReceiverOptions } from "./receiver.ts";
-import { logInfo, reportToContext, restartQuietly } from "./_supervisor.ts";
+import { logInfo, reportToContext, restartQuietly, storePacked } from "./_supervisor.ts";
 import { ReceiverInputDStream } from "./_receiver_stream.ts";
 
 /**
@@ -163,9 +163,12 @@ export class SocketReceiver extends Receiver<string> {
       logInfo(this, `connected to ${this.address}`);
     });
     socket.on("data", (chunk: Uint8Array) => {
-      const lines = splitter.push(chunk);
-      if (lines.length === 0) return;
-      if (!this.storeRecords(lines)) {
+      // A read's lines wait for their batch as one text (a LineBlock), split when it runs.
+      const { block, lines } = splitter.pushBlock(chunk);
+      let room = true;
+      if (block !== undefined) room = storePacked(this, block);
+      if (lines.length > 0) room = this.storeRecords(lines);
+      if (!room) {
         // Back-pressure: stop reading until a batch has taken records.
         socket.pause();
         void this.waitForSpace().then(() => {
