@@ -74,36 +74,63 @@ export const murmur3HashInt = (input: number): number => {
  * it holds more than 0.7 of its capacity. Returns the indexes in slot order.
  */
 export const appendOnlyMapOrder = (count: number, hashOf: (index: number) => number): Int32Array => {
+  const identity = new Int32Array(count);
+  const hashes = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    identity[i] = i;
+    hashes[i] = hashOf(i);
+  }
+  return appendOnlyMapSlotOrder(identity, hashes);
+};
+
+/**
+ * {@link appendOnlyMapOrder} of the keys `keys[0]`, `keys[1]`, … (indexes into
+ * `hashes`), inserted in that order: returns those indexes in slot order.
+ */
+export const appendOnlyMapSlotOrder = (keys: Int32Array, hashes: Int32Array): Int32Array => {
+  const count = keys.length;
+  if (count <= 1) return keys.slice();
   // A key's slot depends on which keys took its probe sequence first, which each
-  // doubling's re-insertion (in slot order) changes: replay the doublings too.
-  let table = new Int32Array(64).fill(-1);
-  let mask = 63;
-  let threshold = Math.floor(0.7 * 64);
+  // doubling's re-insertion (in slot order) changes: replay the doublings too. The
+  // table holds positions in `keys` + 1 (0 is an empty slot, as a fresh array is).
   const rehashed = new Int32Array(count);
-  for (let i = 0; i < count; i++) rehashed[i] = murmur3HashInt(hashOf(i));
-  const place = (into: Int32Array, intoMask: number, index: number): void => {
-    let pos = rehashed[index]! & intoMask;
+  for (let i = 0; i < count; i++) rehashed[i] = murmur3HashInt(hashes[keys[i]!]!);
+  let capacity = 64;
+  let table = new Int32Array(capacity);
+  let mask = capacity - 1;
+  let threshold = Math.floor(0.7 * capacity);
+  for (let i = 0; i < count; i++) {
+    let pos = rehashed[i]! & mask;
     let delta = 1;
-    while (into[pos] !== -1) {
-      pos = (pos + delta) & intoMask;
+    while (table[pos] !== 0) {
+      pos = (pos + delta) & mask;
       delta++;
     }
-    into[pos] = index;
-  };
-  let size = 0;
-  for (let i = 0; i < count; i++) {
-    place(table, mask, i);
-    if (++size > threshold) {
-      const grown = new Int32Array(table.length * 2).fill(-1);
-      const grownMask = grown.length - 1;
-      for (let slot = 0; slot < table.length; slot++) if (table[slot] !== -1) place(grown, grownMask, table[slot]!);
-      table = grown;
-      mask = grownMask;
-      threshold = Math.floor(0.7 * grown.length);
+    table[pos] = i + 1;
+    if (i + 1 > threshold) {
+      const old = table;
+      capacity *= 2;
+      table = new Int32Array(capacity);
+      mask = capacity - 1;
+      threshold = Math.floor(0.7 * capacity);
+      for (let slot = 0; slot < old.length; slot++) {
+        const entry = old[slot]!;
+        if (entry === 0) continue;
+        let at = rehashed[entry - 1]! & mask;
+        let step = 1;
+        while (table[at] !== 0) {
+          at = (at + step) & mask;
+          step++;
+        }
+        table[at] = entry;
+      }
     }
   }
   const order = new Int32Array(count);
   let n = 0;
-  for (let slot = 0; slot < table.length; slot++) if (table[slot] !== -1) order[n++] = table[slot]!;
+  for (let slot = 0; slot < table.length; slot++) {
+    const entry = table[slot]!;
+    if (entry !== 0) order[n++] = keys[entry - 1]!;
+  }
   return order;
 };

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { appendOnlyMapOrder, nonNegativeMod } from "./_hash.ts";
+import { appendOnlyMapSlotOrder, nonNegativeMod } from "./_hash.ts";
 import { hashCodeOf } from "./_keys.ts";
 
 /**
@@ -50,6 +50,32 @@ export const hashPartitioned = <K, V>(
 };
 
 /**
+ * {@link hashPartitioned} of the pairs `[keys[i], values[i]]`, made as they are laid
+ * out (no array of entries first).
+ */
+export const hashPartitionedColumns = <K, V>(
+  keys: ReadonlyArray<K>,
+  values: ReadonlyArray<V>,
+  n: number,
+  order: MapOutputOrder,
+  firstSeenEnds: ReadonlyArray<number>,
+): Array<Array<readonly [K, V]>> => {
+  if (keys.length === 0) return emptyParts(n);
+  const layout = hashLayout(keys.length, (i) => keys[i]!, n, order, firstSeenEnds);
+  const parts: Array<Array<readonly [K, V]>> = new Array(n);
+  for (let p = 0; p < n; p++) {
+    const slots = layout[p]!;
+    const out = new Array<readonly [K, V]>(slots.length);
+    for (let j = 0; j < slots.length; j++) {
+      const i = slots[j]!;
+      out[j] = [keys[i]!, values[i]!];
+    }
+    parts[p] = out;
+  }
+  return parts;
+};
+
+/**
  * Where {@link hashPartitioned} puts each of `count` distinct keys (`keyAt(i)`, in
  * first-appearance order): per partition, the keys' indexes in the order the partition
  * holds them. For results that are not the entries themselves (a join's pairs).
@@ -62,63 +88,133 @@ export const hashLayout = <K>(
   firstSeenEnds: ReadonlyArray<number>,
 ): Array<ArrayLike<number>> => {
   const hashes = new Int32Array(count);
-  const buckets: number[][] = emptyParts(n);
-  for (let i = 0; i < count; i++) {
-    const h = hashCodeOf(keyAt(i));
-    hashes[i] = h;
-    buckets[n === 1 ? 0 : nonNegativeMod(h, n)]!.push(i);
-  }
-  let mapOutputOf: Int32Array | undefined;
-  if (order === "hash" && firstSeenEnds.length > 0) {
-    mapOutputOf = new Int32Array(count);
-    let p = 0;
+  for (let i = 0; i < count; i++) hashes[i] = hashCodeOf(keyAt(i));
+  return layoutOfHashes(hashes, n, order, firstSeenEnds);
+};
+
+/**
+ * {@link hashLayout} from the keys' hash codes. One pass counts the keys of each
+ * partition and a second places their indexes (a counting sort, stable: ascending
+ * indexes within a partition), so no array grows per key; with map outputs sorted by
+ * hash, each map output's run of a partition is radix-sorted in place.
+ */
+export const layoutOfHashes = (
+  hashes: Int32Array,
+  n: number,
+  order: MapOutputOrder,
+  firstSeenEnds: ReadonlyArray<number>,
+): Array<ArrayLike<number>> => {
+  const count = hashes.length;
+  const byPartition = new Int32Array(count);
+  const starts = new Int32Array(n + 1);
+  if (n === 1) {
+    for (let i = 0; i < count; i++) byPartition[i] = i;
+    starts[1] = count;
+  } else {
+    const partitionOf = new Int32Array(count);
     for (let i = 0; i < count; i++) {
-      while (p < firstSeenEnds.length - 1 && i >= firstSeenEnds[p]!) p++;
-      mapOutputOf[i] = p;
+      const p = nonNegativeMod(hashes[i]!, n);
+      partitionOf[i] = p;
+      starts[p + 1]!++;
     }
+    for (let p = 0; p < n; p++) starts[p + 1]! += starts[p]!;
+    const next = starts.slice(0, n);
+    for (let i = 0; i < count; i++) byPartition[next[partitionOf[i]!]!++] = i;
   }
+  const sortRuns = order === "hash" && firstSeenEnds.length > 0;
+  const sorter = sortRuns ? new HashRunSorter(hashes, count) : undefined;
   const layout: Array<ArrayLike<number>> = new Array(n);
   for (let p = 0; p < n; p++) {
-    const bucket = buckets[p]!;
-    if (mapOutputOf !== undefined) sortByMapOutputThenHash(bucket, mapOutputOf, hashes);
-    const slots = appendOnlyMapOrder(bucket.length, (j) => hashes[bucket[j]!]!);
-    const indexes = new Int32Array(slots.length);
-    for (let j = 0; j < slots.length; j++) indexes[j] = bucket[slots[j]!]!;
-    layout[p] = indexes;
+    const from = starts[p]!;
+    const to = starts[p + 1]!;
+    const bucket = byPartition.subarray(from, to);
+    if (sorter !== undefined) sortByMapOutputThenHash(bucket, firstSeenEnds, sorter);
+    layout[p] = appendOnlyMapSlotOrder(bucket, hashes);
   }
   return layout;
 };
 
-/** Indexes per sort key: the (unsigned) hash above 21 bits of position in the group. */
-const positionBits = 2 ** 21;
-
 /**
- * Sorts `bucket` (ascending indexes) by map output, then hash code; ties keep
- * first-appearance order. Within a map output the indexes are consecutive runs, so each
- * run is sorted alone, packed into doubles sorted natively (the hot path of a word count).
+ * Sorts `bucket` (ascending indexes) by map output, then hash code (signed, as Java
+ * compares ints); ties keep first-appearance order. The keys first seen in map output m
+ * are the indexes below `firstSeenEnds[m]`, so each map output is a consecutive run of
+ * the bucket, sorted alone.
  */
-const sortByMapOutputThenHash = (bucket: number[], mapOutputOf: Int32Array, hashes: Int32Array): void => {
+const sortByMapOutputThenHash = (bucket: Int32Array, firstSeenEnds: ReadonlyArray<number>, sorter: HashRunSorter): void => {
+  const last = firstSeenEnds.length - 1;
+  let m = 0;
   let start = 0;
   while (start < bucket.length) {
-    const group = mapOutputOf[bucket[start]!]!;
+    while (m < last && bucket[start]! >= firstSeenEnds[m]!) m++;
     let end = start + 1;
-    while (end < bucket.length && mapOutputOf[bucket[end]!] === group) end++;
-    const length = end - start;
-    if (length > 1) {
-      if (length < positionBits) {
-        const packed = new Float64Array(length);
-        for (let j = 0; j < length; j++) packed[j] = (hashes[bucket[start + j]!]! + 2 ** 31) * positionBits + j;
-        packed.sort();
-        const run = bucket.slice(start, end);
-        for (let j = 0; j < length; j++) bucket[start + j] = run[packed[j]! % positionBits]!;
-      } else {
-        const run = bucket.slice(start, end).sort((a, b) => hashes[a]! - hashes[b]! || a - b);
-        for (let j = 0; j < length; j++) bucket[start + j] = run[j]!;
-      }
+    if (m === last) end = bucket.length;
+    else {
+      const limit = firstSeenEnds[m]!;
+      while (end < bucket.length && bucket[end]! < limit) end++;
     }
+    if (end - start > 1) sorter.sort(bucket, start, end);
     start = end;
   }
 };
+
+/**
+ * A stable sort of index runs by their hash codes: insertion sort for short runs, else
+ * an LSD radix sort over the hash's four bytes (sign bit flipped, so unsigned byte order
+ * is Java's signed order). Being stable, ties keep the run's ascending index order.
+ */
+class HashRunSorter {
+  readonly #hashes: Int32Array;
+  readonly #scratch: Int32Array;
+  readonly #counts = new Int32Array(256);
+
+  constructor(hashes: Int32Array, capacity: number) {
+    this.#hashes = hashes;
+    this.#scratch = new Int32Array(capacity);
+  }
+
+  sort(run: Int32Array, from: number, to: number): void {
+    const hashes = this.#hashes;
+    if (to - from <= 24) {
+      for (let i = from + 1; i < to; i++) {
+        const index = run[i]!;
+        const h = hashes[index]!;
+        let j = i - 1;
+        while (j >= from && hashes[run[j]!]! > h) {
+          run[j + 1] = run[j]!;
+          j--;
+        }
+        run[j + 1] = index;
+      }
+      return;
+    }
+    const counts = this.#counts;
+    const length = to - from;
+    let source = run.subarray(from, to);
+    let target = this.#scratch.subarray(0, length);
+    let inScratch = false;
+    for (let shift = 0; shift < 32; shift += 8) {
+      counts.fill(0);
+      for (let i = 0; i < length; i++) counts[((hashes[source[i]!]! ^ 0x80000000) >>> shift) & 0xff]!++;
+      // A byte every hash shares leaves the order as it is.
+      if (counts[((hashes[source[0]!]! ^ 0x80000000) >>> shift) & 0xff] === length) continue;
+      let sum = 0;
+      for (let b = 0; b < 256; b++) {
+        const c = counts[b]!;
+        counts[b] = sum;
+        sum += c;
+      }
+      for (let i = 0; i < length; i++) {
+        const index = source[i]!;
+        target[counts[((hashes[index]! ^ 0x80000000) >>> shift) & 0xff]!++] = index;
+      }
+      const swap = source;
+      source = target;
+      target = swap;
+      inScratch = !inScratch;
+    }
+    if (inScratch) run.set(source, from);
+  }
+}
 
 /** Every record, in arrival order, in its key's hash partition (Spark's `partitionBy`). */
 export const recordsByKeyHash = <K, V>(records: ReadonlyArray<readonly [K, V]>, n: number): Array<Array<readonly [K, V]>> => {

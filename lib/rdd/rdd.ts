@@ -10,7 +10,7 @@
  */
 import { none, type Option, some } from "fp-ts/lib/Option.js";
 import { KeyCells, KeyMap, KeyReducer } from "./_keys.ts";
-import { hashLayout, hashPartitioned, type MapOutputOrder, recordsByKeyHash } from "./_partitioning.ts";
+import { hashLayout, hashPartitioned, hashPartitionedColumns, type MapOutputOrder, recordsByKeyHash } from "./_partitioning.ts";
 import { type Compare, defaultCompare } from "./_order.ts";
 import { partitionRandom, poisson } from "./_sample.ts";
 import { saveAsNewTextFolder } from "./_text_folder.ts";
@@ -190,6 +190,12 @@ export class RDD<A> {
    * {@link RDD.reduceByKey}).
    */
   #mappedFrom: MappedFrom | undefined;
+  /**
+   * A wide step's partitions once computed (and, until then, the pass that computes
+   * them): arrays it made and holds anyway, so actions read them as a cache's.
+   */
+  #wide: ReadonlyArray<ReadonlyArray<A>> | undefined;
+  #pendingWide: (() => ReadonlyArray<ReadonlyArray<A>>) | undefined;
 
   /** Prefer {@link RDD.fromArray}, {@link RDD.fromPartitions} and the combinators. */
   constructor(numPartitions: number, compute: ComputePartition<A>) {
@@ -260,6 +266,13 @@ export class RDD<A> {
 
   #materialize(): ReadonlyArray<ReadonlyArray<A>> {
     if (this.#cached !== undefined) return this.#cached;
+    if (this.#wide !== undefined || this.#pendingWide !== undefined) {
+      // A wide step's partitions are arrays already: caching keeps them, not a copy.
+      const wide = this.#wideParts();
+      this.#cached = wide;
+      this.#compute = computedAlready;
+      return wide;
+    }
     const parts: A[][] = [];
     for (let p = 0; p < this.numPartitions; p++) {
       const part: A[] = [];
@@ -271,6 +284,14 @@ export class RDD<A> {
     this.#compute = computedAlready;
     this.#mappedFrom = undefined;
     return parts;
+  }
+
+  /** The records as arrays already in memory (cached, or a wide step's), computing them if need be; else `undefined`. */
+  #held(): ReadonlyArray<ReadonlyArray<A>> | undefined {
+    if (this.#cached !== undefined) return this.#cached;
+    if (this.#cacheRequested) return this.#materialize();
+    if (this.#wide !== undefined) return this.#wide;
+    return this.#pendingWide === undefined ? undefined : this.#wideParts();
   }
 
   /** Pushes every record, partition by partition. */
@@ -387,7 +408,8 @@ export class RDD<A> {
   }
 
   #partition(p: number): ReadonlyArray<A> {
-    if (this.#cached !== undefined) return this.#cached[p]!;
+    const held = this.#held();
+    if (held !== undefined) return held[p]!;
     const records: A[] = [];
     this.forEachIn(p, (a) => records.push(a));
     return records;
@@ -462,18 +484,21 @@ export class RDD<A> {
    * the RDD is marked as hash-partitioned among `numPartitions`.
    */
   static #keyed<B>(numPartitions: number, run: () => ReadonlyArray<ReadonlyArray<B>>): RDD<B> {
-    let parts: ReadonlyArray<ReadonlyArray<B>> | undefined;
-    let pending: (() => ReadonlyArray<ReadonlyArray<B>>) | undefined = run;
-    const rdd = new RDD<B>(numPartitions, (p, emit) => {
-      if (pending !== undefined) {
-        parts = pending();
-        // Computed once: let go of the parents.
-        pending = undefined;
-      }
-      pushAll(parts![p]!, emit);
-    });
+    const rdd = new RDD<B>(numPartitions, (p, emit) => pushAll(rdd.#wideParts()[p]!, emit));
+    rdd.#pendingWide = run;
     rdd.#hashPartitions = numPartitions;
     return rdd;
+  }
+
+  /** The partitions of a wide step, computed on first use; `undefined` for any other RDD. */
+  #wideParts(): ReadonlyArray<ReadonlyArray<A>> {
+    let parts = this.#wide;
+    if (parts === undefined) {
+      parts = this.#wide = this.#pendingWide!();
+      // Computed once: let go of the parents.
+      this.#pendingWide = undefined;
+    }
+    return parts;
   }
 
   /**
@@ -532,7 +557,7 @@ export class RDD<A> {
           firstSeenEnds.push(table.size);
         }
       }
-      return hashPartitioned(table.entries(), numPartitions, order, firstSeenEnds);
+      return hashPartitionedColumns(table.keys, table.values, numPartitions, order, firstSeenEnds);
     });
   }
 
@@ -872,7 +897,7 @@ export class RDD<A> {
   /** Every record, partition by partition. */
   collect(): A[] {
     // Records held in memory are copied array by array, not pushed one at a time.
-    const held = this.#cached ?? (this.#cacheRequested ? this.#materialize() : undefined);
+    const held = this.#held();
     if (held !== undefined) return held.length === 1 ? held[0]!.slice() : ([] as A[]).concat(...held);
     const out: A[] = [];
     this.#forEachRecord((a) => out.push(a));
