@@ -50,32 +50,6 @@ export const hashPartitioned = <K, V>(
 };
 
 /**
- * {@link hashPartitioned} of the pairs `[keys[i], values[i]]`, made as they are laid
- * out (no array of entries first).
- */
-export const hashPartitionedColumns = <K, V>(
-  keys: ReadonlyArray<K>,
-  values: ReadonlyArray<V>,
-  n: number,
-  order: MapOutputOrder,
-  firstSeenEnds: ReadonlyArray<number>,
-): Array<Array<readonly [K, V]>> => {
-  if (keys.length === 0) return emptyParts(n);
-  const layout = hashLayout(keys.length, (i) => keys[i]!, n, order, firstSeenEnds);
-  const parts: Array<Array<readonly [K, V]>> = new Array(n);
-  for (let p = 0; p < n; p++) {
-    const slots = layout[p]!;
-    const out = new Array<readonly [K, V]>(slots.length);
-    for (let j = 0; j < slots.length; j++) {
-      const i = slots[j]!;
-      out[j] = [keys[i]!, values[i]!];
-    }
-    parts[p] = out;
-  }
-  return parts;
-};
-
-/**
  * Where {@link hashPartitioned} puts each of `count` distinct keys (`keyAt(i)`, in
  * first-appearance order): per partition, the keys' indexes in the order the partition
  * holds them. For results that are not the entries themselves (a join's pairs).
@@ -87,31 +61,62 @@ export const hashLayout = <K>(
   order: MapOutputOrder,
   firstSeenEnds: ReadonlyArray<number>,
 ): Array<ArrayLike<number>> => {
-  const hashes = new Int32Array(count);
-  for (let i = 0; i < count; i++) hashes[i] = hashCodeOf(keyAt(i));
+  // The hash codes go into scratch space unless a key's [keyBy]() method, run from
+  // here, lays out an RDD of its own while this one is hashing (then into a new array).
+  const pooled = !hashing;
+  let hashes: Int32Array;
+  if (pooled) {
+    hashScratch = atLeast(hashScratch, count);
+    hashes = hashScratch.subarray(0, count);
+    hashing = true;
+  } else {
+    hashes = new Int32Array(count);
+  }
+  try {
+    for (let i = 0; i < count; i++) hashes[i] = hashCodeOf(keyAt(i));
+  } finally {
+    if (pooled) hashing = false;
+  }
   return layoutOfHashes(hashes, n, order, firstSeenEnds);
 };
+
+// Scratch space reused by every layout, so a small batch's layout allocates one array
+// (its result) rather than a dozen. Past its hash codes a layout runs no user code, so
+// only one layout at a time uses it.
+let hashing = false;
+let hashScratch: Int32Array = new Int32Array(256);
+let partitionScratch: Int32Array = new Int32Array(256);
+let bucketScratch: Int32Array = new Int32Array(256);
+let runScratch: Int32Array = new Int32Array(256);
+let packedScratch: Float64Array = new Float64Array(256);
+const byteCounts = new Int32Array(256);
+
+const atLeast = (array: Int32Array, length: number): Int32Array =>
+  array.length >= length ? array : new Int32Array(Math.max(length, array.length * 2));
 
 /**
  * {@link hashLayout} from the keys' hash codes. One pass counts the keys of each
  * partition and a second places their indexes (a counting sort, stable: ascending
- * indexes within a partition), so no array grows per key; with map outputs sorted by
- * hash, each map output's run of a partition is radix-sorted in place.
+ * indexes within a partition); with map outputs sorted by hash, each map output's run
+ * of a partition is sorted in place; then each partition's keys take the slot order of
+ * the reduce task's `AppendOnlyMap`. The partitions are views of one array.
  */
 export const layoutOfHashes = (
   hashes: Int32Array,
   n: number,
   order: MapOutputOrder,
   firstSeenEnds: ReadonlyArray<number>,
-): Array<ArrayLike<number>> => {
+): Array<Int32Array> => {
   const count = hashes.length;
-  const byPartition = new Int32Array(count);
-  const starts = new Int32Array(n + 1);
+  bucketScratch = atLeast(bucketScratch, count);
+  const byPartition = bucketScratch;
+  const starts: number[] = new Array(n + 1).fill(0);
   if (n === 1) {
     for (let i = 0; i < count; i++) byPartition[i] = i;
     starts[1] = count;
   } else {
-    const partitionOf = new Int32Array(count);
+    partitionScratch = atLeast(partitionScratch, count);
+    const partitionOf = partitionScratch;
     for (let i = 0; i < count; i++) {
       const p = nonNegativeMod(hashes[i]!, n);
       partitionOf[i] = p;
@@ -122,99 +127,118 @@ export const layoutOfHashes = (
     for (let i = 0; i < count; i++) byPartition[next[partitionOf[i]!]!++] = i;
   }
   const sortRuns = order === "hash" && firstSeenEnds.length > 0;
-  const sorter = sortRuns ? new HashRunSorter(hashes, count) : undefined;
-  const layout: Array<ArrayLike<number>> = new Array(n);
+  const result = new Int32Array(count);
+  const layout: Array<Int32Array> = new Array(n);
   for (let p = 0; p < n; p++) {
     const from = starts[p]!;
     const to = starts[p + 1]!;
-    const bucket = byPartition.subarray(from, to);
-    if (sorter !== undefined) sortByMapOutputThenHash(bucket, firstSeenEnds, sorter);
-    layout[p] = appendOnlyMapSlotOrder(bucket, hashes);
+    if (sortRuns) sortByMapOutputThenHash(byPartition, from, to, firstSeenEnds, hashes);
+    const slots = result.subarray(from, to);
+    appendOnlyMapSlotOrder(byPartition.subarray(from, to), hashes, slots);
+    layout[p] = slots;
   }
   return layout;
 };
 
 /**
- * Sorts `bucket` (ascending indexes) by map output, then hash code (signed, as Java
- * compares ints); ties keep first-appearance order. The keys first seen in map output m
- * are the indexes below `firstSeenEnds[m]`, so each map output is a consecutive run of
- * the bucket, sorted alone.
+ * Sorts `bucket[from…to)` (ascending indexes) by map output, then hash code (signed, as
+ * Java compares ints); ties keep first-appearance order. The keys first seen in map
+ * output m are the indexes below `firstSeenEnds[m]`, so each map output is a
+ * consecutive run, sorted alone.
  */
-const sortByMapOutputThenHash = (bucket: Int32Array, firstSeenEnds: ReadonlyArray<number>, sorter: HashRunSorter): void => {
+const sortByMapOutputThenHash = (
+  bucket: Int32Array,
+  from: number,
+  to: number,
+  firstSeenEnds: ReadonlyArray<number>,
+  hashes: Int32Array,
+): void => {
   const last = firstSeenEnds.length - 1;
   let m = 0;
-  let start = 0;
-  while (start < bucket.length) {
+  let start = from;
+  while (start < to) {
     while (m < last && bucket[start]! >= firstSeenEnds[m]!) m++;
     let end = start + 1;
-    if (m === last) end = bucket.length;
+    if (m === last) end = to;
     else {
       const limit = firstSeenEnds[m]!;
-      while (end < bucket.length && bucket[end]! < limit) end++;
+      while (end < to && bucket[end]! < limit) end++;
     }
-    if (end - start > 1) sorter.sort(bucket, start, end);
+    if (end - start > 1) sortRunByHash(bucket, start, end, hashes);
     start = end;
   }
 };
 
+/** Indexes per sort key in the packed sort: the (unsigned) hash above 21 bits of position in the run. */
+const positionBits = 2 ** 21;
+/** Runs this long or longer are radix-sorted; shorter ones natively, packed into doubles. */
+const radixFrom = 1024;
+
 /**
- * A stable sort of index runs by their hash codes: insertion sort for short runs, else
- * an LSD radix sort over the hash's four bytes (sign bit flipped, so unsigned byte order
- * is Java's signed order). Being stable, ties keep the run's ascending index order.
+ * A stable sort of `run[from…to)` (indexes) by their hash codes, signed: insertion sort
+ * for short runs, a native sort of doubles packing hash and position for middling ones,
+ * an LSD radix sort over the hash's four bytes (sign bit flipped, so unsigned byte
+ * order is Java's signed order) for long ones. Ties keep the run's order.
  */
-class HashRunSorter {
-  readonly #hashes: Int32Array;
-  readonly #scratch: Int32Array;
-  readonly #counts = new Int32Array(256);
-
-  constructor(hashes: Int32Array, capacity: number) {
-    this.#hashes = hashes;
-    this.#scratch = new Int32Array(capacity);
-  }
-
-  sort(run: Int32Array, from: number, to: number): void {
-    const hashes = this.#hashes;
-    if (to - from <= 24) {
-      for (let i = from + 1; i < to; i++) {
-        const index = run[i]!;
-        const h = hashes[index]!;
-        let j = i - 1;
-        while (j >= from && hashes[run[j]!]! > h) {
-          run[j + 1] = run[j]!;
-          j--;
-        }
-        run[j + 1] = index;
+const sortRunByHash = (run: Int32Array, from: number, to: number, hashes: Int32Array): void => {
+  const length = to - from;
+  if (length <= 24) {
+    for (let i = from + 1; i < to; i++) {
+      const index = run[i]!;
+      const h = hashes[index]!;
+      let j = i - 1;
+      while (j >= from && hashes[run[j]!]! > h) {
+        run[j + 1] = run[j]!;
+        j--;
       }
-      return;
+      run[j + 1] = index;
     }
-    const counts = this.#counts;
-    const length = to - from;
-    let source = run.subarray(from, to);
-    let target = this.#scratch.subarray(0, length);
-    let inScratch = false;
-    for (let shift = 0; shift < 32; shift += 8) {
-      counts.fill(0);
-      for (let i = 0; i < length; i++) counts[((hashes[source[i]!]! ^ 0x80000000) >>> shift) & 0xff]!++;
-      // A byte every hash shares leaves the order as it is.
-      if (counts[((hashes[source[0]!]! ^ 0x80000000) >>> shift) & 0xff] === length) continue;
-      let sum = 0;
-      for (let b = 0; b < 256; b++) {
-        const c = counts[b]!;
-        counts[b] = sum;
-        sum += c;
-      }
-      for (let i = 0; i < length; i++) {
-        const index = source[i]!;
-        target[counts[((hashes[index]! ^ 0x80000000) >>> shift) & 0xff]!++] = index;
-      }
-      const swap = source;
-      source = target;
-      target = swap;
-      inScratch = !inScratch;
-    }
-    if (inScratch) run.set(source, from);
+    return;
   }
-}
+  runScratch = atLeast(runScratch, length);
+  const copy = runScratch;
+  if (length < radixFrom) {
+    if (packedScratch.length < length) packedScratch = new Float64Array(Math.max(length, packedScratch.length * 2));
+    const packed = packedScratch.subarray(0, length);
+    for (let j = 0; j < length; j++) {
+      const index = run[from + j]!;
+      copy[j] = index;
+      packed[j] = ((hashes[index]! ^ 0x80000000) >>> 0) * positionBits + j;
+    }
+    packed.sort();
+    for (let j = 0; j < length; j++) {
+      const key = packed[j]!;
+      // The position: the key less its hash part (exact: every term is a whole number below 2^53).
+      run[from + j] = copy[key - Math.floor(key / positionBits) * positionBits]!;
+    }
+    return;
+  }
+  const counts = byteCounts;
+  let source = run.subarray(from, to);
+  let target = copy.subarray(0, length);
+  let inScratch = false;
+  for (let shift = 0; shift < 32; shift += 8) {
+    counts.fill(0);
+    for (let i = 0; i < length; i++) counts[((hashes[source[i]!]! ^ 0x80000000) >>> shift) & 0xff]!++;
+    // A byte every hash shares leaves the order as it is.
+    if (counts[((hashes[source[0]!]! ^ 0x80000000) >>> shift) & 0xff] === length) continue;
+    let sum = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = counts[b]!;
+      counts[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < length; i++) {
+      const index = source[i]!;
+      target[counts[((hashes[index]! ^ 0x80000000) >>> shift) & 0xff]!++] = index;
+    }
+    const swap = source;
+    source = target;
+    target = swap;
+    inScratch = !inScratch;
+  }
+  if (inScratch) run.set(source, from);
+};
 
 /** Every record, in arrival order, in its key's hash partition (Spark's `partitionBy`). */
 export const recordsByKeyHash = <K, V>(records: ReadonlyArray<readonly [K, V]>, n: number): Array<Array<readonly [K, V]>> => {

@@ -10,7 +10,7 @@
  */
 import { none, type Option, some } from "fp-ts/lib/Option.js";
 import { KeyCells, KeyMap, KeyReducer } from "./_keys.ts";
-import { hashLayout, hashPartitioned, hashPartitionedColumns, type MapOutputOrder, recordsByKeyHash } from "./_partitioning.ts";
+import { hashLayout, hashPartitioned, type MapOutputOrder, recordsByKeyHash } from "./_partitioning.ts";
 import { type Compare, defaultCompare } from "./_order.ts";
 import { partitionRandom, poisson } from "./_sample.ts";
 import { saveAsNewTextFolder } from "./_text_folder.ts";
@@ -77,6 +77,18 @@ const pairsOf = <X, Y>(xs: ReadonlyArray<X>, ys: ReadonlyArray<Y>): Array<readon
   for (const x of xs) for (const y of ys) out.push([x, y]);
   return out;
 };
+
+/**
+ * A reduce's result as its table left it: the keys and their values in first-arrival
+ * order, and per partition the indexes in the order the partition holds them. The pairs
+ * are made when read, so a batch's result remembered for the next batch holds two arrays,
+ * not a pair per key.
+ */
+interface ReducedColumns {
+  readonly keys: ReadonlyArray<unknown>;
+  readonly values: ReadonlyArray<unknown>;
+  readonly layout: ReadonlyArray<ArrayLike<number>>;
+}
 
 /** What `map` made an RDD from: its parent, function and label. */
 interface MappedFrom {
@@ -196,6 +208,9 @@ export class RDD<A> {
    */
   #wide: ReadonlyArray<ReadonlyArray<A>> | undefined;
   #pendingWide: (() => ReadonlyArray<ReadonlyArray<A>>) | undefined;
+  /** A reduce's result once computed (and, until then, the pass that computes it). */
+  #columns: ReducedColumns | undefined;
+  #pendingColumns: (() => ReducedColumns) | undefined;
 
   /** Prefer {@link RDD.fromArray}, {@link RDD.fromPartitions} and the combinators. */
   constructor(numPartitions: number, compute: ComputePartition<A>) {
@@ -283,6 +298,7 @@ export class RDD<A> {
     // The records are held now: let go of the lineage that computed them.
     this.#compute = computedAlready;
     this.#mappedFrom = undefined;
+    this.#columns = undefined;
     return parts;
   }
 
@@ -490,6 +506,31 @@ export class RDD<A> {
     return rdd;
   }
 
+  /** A lazily computed reduce result, hash-partitioned among `numPartitions`, its pairs made as they are read. */
+  static #reduced<B>(numPartitions: number, run: () => ReducedColumns): RDD<B> {
+    const rdd = new RDD<B>(numPartitions, (p, emit) => {
+      const { keys, values, layout } = rdd.#reducedColumns();
+      const slots = layout[p]!;
+      for (let j = 0; j < slots.length; j++) {
+        const i = slots[j]!;
+        emit([keys[i], values[i]] as B);
+      }
+    });
+    rdd.#pendingColumns = run;
+    rdd.#hashPartitions = numPartitions;
+    return rdd;
+  }
+
+  #reducedColumns(): ReducedColumns {
+    let columns = this.#columns;
+    if (columns === undefined) {
+      columns = this.#columns = this.#pendingColumns!();
+      // Computed once: let go of the parents.
+      this.#pendingColumns = undefined;
+    }
+    return columns;
+  }
+
   /** The partitions of a wide step, computed on first use; `undefined` for any other RDD. */
   #wideParts(): ReadonlyArray<ReadonlyArray<A>> {
     let parts = this.#wide;
@@ -521,7 +562,7 @@ export class RDD<A> {
   ): RDD<readonly [K, V]> {
     checkPartitionCount(numPartitions, "reduceByKey's numPartitions");
     const order = this.#mapOutputOrder(numPartitions, "hash");
-    return RDD.#keyed(numPartitions, () => {
+    return RDD.#reduced(numPartitions, () => {
       const table = new KeyReducer<K, V>();
       const combine = (a: V, b: V): V => {
         try {
@@ -557,7 +598,8 @@ export class RDD<A> {
           firstSeenEnds.push(table.size);
         }
       }
-      return hashPartitionedColumns(table.keys, table.values, numPartitions, order, firstSeenEnds);
+      const { keys, values } = table;
+      return { keys, values, layout: hashLayout(keys.length, (i) => keys[i]!, numPartitions, order, firstSeenEnds) };
     });
   }
 
@@ -899,6 +941,20 @@ export class RDD<A> {
     // Records held in memory are copied array by array, not pushed one at a time.
     const held = this.#held();
     if (held !== undefined) return held.length === 1 ? held[0]!.slice() : ([] as A[]).concat(...held);
+    if (this.#columns !== undefined || this.#pendingColumns !== undefined) {
+      // A reduce's pairs, made straight into the array (no push through the partitions).
+      const { keys, values, layout } = this.#reducedColumns();
+      const out = new Array<A>(keys.length);
+      let k = 0;
+      for (let p = 0; p < layout.length; p++) {
+        const slots = layout[p]!;
+        for (let j = 0; j < slots.length; j++) {
+          const i = slots[j]!;
+          out[k++] = [keys[i], values[i]] as A;
+        }
+      }
+      return out;
+    }
     const out: A[] = [];
     this.#forEachRecord((a) => out.push(a));
     return out;
