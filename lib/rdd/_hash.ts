@@ -74,36 +74,89 @@ export const murmur3HashInt = (input: number): number => {
  * it holds more than 0.7 of its capacity. Returns the indexes in slot order.
  */
 export const appendOnlyMapOrder = (count: number, hashOf: (index: number) => number): Int32Array => {
+  const identity = new Int32Array(count);
+  const hashes = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    identity[i] = i;
+    hashes[i] = hashOf(i);
+  }
+  return appendOnlyMapSlotOrder(identity, hashes);
+};
+
+/** The capacity Spark's `AppendOnlyMap` ends at after `count` insertions: 64, doubled past 0.7 full. */
+const appendOnlyMapCapacity = (count: number): number => {
+  let capacity = 64;
+  while (count > Math.floor(0.7 * capacity)) capacity *= 2;
+  return capacity;
+};
+
+// Scratch tables for the replay (it calls no user code: one replay at a time uses them).
+let rehashedScratch: Int32Array = new Int32Array(64);
+let tableScratch: Int32Array = new Int32Array(128);
+
+/**
+ * {@link appendOnlyMapOrder} of the keys `keys[0]`, `keys[1]`, … (indexes into
+ * `hashes`), inserted in that order: writes those indexes in slot order into `out`
+ * (which may not be `keys`) and returns it.
+ */
+export const appendOnlyMapSlotOrder = (
+  keys: Int32Array,
+  hashes: Int32Array,
+  out: Int32Array = new Int32Array(keys.length),
+): Int32Array => {
+  const count = keys.length;
+  if (count <= 1) {
+    if (count === 1) out[0] = keys[0]!;
+    return out;
+  }
   // A key's slot depends on which keys took its probe sequence first, which each
-  // doubling's re-insertion (in slot order) changes: replay the doublings too.
-  let table = new Int32Array(64).fill(-1);
-  let mask = 63;
-  let threshold = Math.floor(0.7 * 64);
-  const rehashed = new Int32Array(count);
-  for (let i = 0; i < count; i++) rehashed[i] = murmur3HashInt(hashOf(i));
-  const place = (into: Int32Array, intoMask: number, index: number): void => {
-    let pos = rehashed[index]! & intoMask;
+  // doubling's re-insertion (in slot order) changes: replay the doublings too. The
+  // tables hold positions in `keys` + 1 (0 is an empty slot); the table and the one it
+  // doubles into alternate between the two halves of one scratch array.
+  if (rehashedScratch.length < count) rehashedScratch = new Int32Array(Math.max(count, rehashedScratch.length * 2));
+  const rehashed = rehashedScratch;
+  for (let i = 0; i < count; i++) rehashed[i] = murmur3HashInt(hashes[keys[i]!]!);
+  const finalCapacity = appendOnlyMapCapacity(count);
+  if (tableScratch.length < 2 * finalCapacity) tableScratch = new Int32Array(2 * finalCapacity);
+  const tables = tableScratch;
+  let capacity = 64;
+  let base = 0;
+  tables.fill(0, base, base + capacity);
+  let mask = capacity - 1;
+  let threshold = Math.floor(0.7 * capacity);
+  for (let i = 0; i < count; i++) {
+    let pos = rehashed[i]! & mask;
     let delta = 1;
-    while (into[pos] !== -1) {
-      pos = (pos + delta) & intoMask;
+    while (tables[base + pos] !== 0) {
+      pos = (pos + delta) & mask;
       delta++;
     }
-    into[pos] = index;
-  };
-  let size = 0;
-  for (let i = 0; i < count; i++) {
-    place(table, mask, i);
-    if (++size > threshold) {
-      const grown = new Int32Array(table.length * 2).fill(-1);
-      const grownMask = grown.length - 1;
-      for (let slot = 0; slot < table.length; slot++) if (table[slot] !== -1) place(grown, grownMask, table[slot]!);
-      table = grown;
-      mask = grownMask;
-      threshold = Math.floor(0.7 * grown.length);
+    tables[base + pos] = i + 1;
+    if (i + 1 > threshold) {
+      const oldBase = base;
+      const oldCapacity = capacity;
+      base = oldBase === 0 ? finalCapacity : 0;
+      capacity *= 2;
+      mask = capacity - 1;
+      threshold = Math.floor(0.7 * capacity);
+      tables.fill(0, base, base + capacity);
+      for (let slot = 0; slot < oldCapacity; slot++) {
+        const entry = tables[oldBase + slot]!;
+        if (entry === 0) continue;
+        let at = rehashed[entry - 1]! & mask;
+        let step = 1;
+        while (tables[base + at] !== 0) {
+          at = (at + step) & mask;
+          step++;
+        }
+        tables[base + at] = entry;
+      }
     }
   }
-  const order = new Int32Array(count);
   let n = 0;
-  for (let slot = 0; slot < table.length; slot++) if (table[slot] !== -1) order[n++] = table[slot]!;
-  return order;
+  for (let slot = 0; slot < capacity; slot++) {
+    const entry = tables[base + slot]!;
+    if (entry !== 0) out[n++] = keys[entry - 1]!;
+  }
+  return out;
 };

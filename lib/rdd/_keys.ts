@@ -321,26 +321,25 @@ export class KeyMap<K, V> {
   }
 }
 
-/** One key's running value in a {@link KeyReducer}: updated in place, so a repeated key costs one lookup. */
-class ReducedValue<V> {
-  value: V;
-  constructor(value: V) {
-    this.value = value;
-  }
-}
-
 /**
  * The table of a `reduceByKey`: each key's values merged as they arrive, keys compared
  * as in {@link KeyMap}, in first-arrival order. A key seen before costs one lookup of
- * the table (its running value is updated in place), not a `get` and a `set`.
+ * the table (its index; its running value is replaced in an array), not a `get` and a
+ * `set`; the keys and values are kept as two arrays in first-arrival order, so the
+ * result is laid out from them without a copy of the table.
  */
 export class KeyReducer<K, V> {
-  readonly #values = new Map<K, ReducedValue<V>>();
+  /** Canonical key → its index in `keys` and `values`. */
+  readonly #index = new Map<K, number>();
   /** Content string → canonical key, for the keys compared by content. */
   readonly #canonical = new Map<string, K>();
+  /** The canonical keys, in first-arrival order. */
+  readonly keys: K[] = [];
+  /** Each key's running value, at its key's index. */
+  readonly values: V[] = [];
 
   get size(): number {
-    return this.#values.size;
+    return this.keys.length;
   }
 
   /** Merges `value` into `key`'s running value with `combine(old, value)`, or starts it. */
@@ -356,19 +355,22 @@ export class KeyReducer<K, V> {
     } else if (typeof key === "function") {
       throw notAKey();
     }
-    const reduced = this.#values.get(k);
-    if (reduced === undefined) this.#values.set(k, new ReducedValue(value));
-    else reduced.value = combine(reduced.value, value);
+    const values = this.values;
+    const i = this.#index.get(k);
+    if (i === undefined) {
+      this.#index.set(k, values.length);
+      this.keys.push(k);
+      values.push(value);
+    } else {
+      values[i] = combine(values[i]!, value);
+    }
   }
 
   /** Every `[key, value]`, as new pairs, in first-arrival order. */
   entries(): Array<readonly [K, V]> {
-    const out = new Array<readonly [K, V]>(this.#values.size);
-    let i = 0;
-    // forEach, not for…of: the map's iterator would allocate an entry array per key.
-    this.#values.forEach((reduced, k) => {
-      out[i++] = [k, reduced.value];
-    });
+    const { keys, values } = this;
+    const out = new Array<readonly [K, V]>(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = [keys[i]!, values[i]!];
     return out;
   }
 }

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { appendOnlyMapOrder, nonNegativeMod } from "./_hash.ts";
+import { appendOnlyMapSlotOrder, nonNegativeMod } from "./_hash.ts";
 import { hashCodeOf } from "./_keys.ts";
 
 /**
@@ -61,63 +61,183 @@ export const hashLayout = <K>(
   order: MapOutputOrder,
   firstSeenEnds: ReadonlyArray<number>,
 ): Array<ArrayLike<number>> => {
-  const hashes = new Int32Array(count);
-  const buckets: number[][] = emptyParts(n);
-  for (let i = 0; i < count; i++) {
-    const h = hashCodeOf(keyAt(i));
-    hashes[i] = h;
-    buckets[n === 1 ? 0 : nonNegativeMod(h, n)]!.push(i);
+  // The hash codes go into scratch space unless a key's [keyBy]() method, run from
+  // here, lays out an RDD of its own while this one is hashing (then into a new array).
+  const pooled = !hashing;
+  let hashes: Int32Array;
+  if (pooled) {
+    hashScratch = atLeast(hashScratch, count);
+    hashes = hashScratch.subarray(0, count);
+    hashing = true;
+  } else {
+    hashes = new Int32Array(count);
   }
-  let mapOutputOf: Int32Array | undefined;
-  if (order === "hash" && firstSeenEnds.length > 0) {
-    mapOutputOf = new Int32Array(count);
-    let p = 0;
+  try {
+    for (let i = 0; i < count; i++) hashes[i] = hashCodeOf(keyAt(i));
+  } finally {
+    if (pooled) hashing = false;
+  }
+  return layoutOfHashes(hashes, n, order, firstSeenEnds);
+};
+
+// Scratch space reused by every layout, so a small batch's layout allocates one array
+// (its result) rather than a dozen. Past its hash codes a layout runs no user code, so
+// only one layout at a time uses it.
+let hashing = false;
+let hashScratch: Int32Array = new Int32Array(256);
+let partitionScratch: Int32Array = new Int32Array(256);
+let bucketScratch: Int32Array = new Int32Array(256);
+let runScratch: Int32Array = new Int32Array(256);
+let packedScratch: Float64Array = new Float64Array(256);
+const byteCounts = new Int32Array(256);
+
+const atLeast = (array: Int32Array, length: number): Int32Array =>
+  array.length >= length ? array : new Int32Array(Math.max(length, array.length * 2));
+
+/**
+ * {@link hashLayout} from the keys' hash codes. One pass counts the keys of each
+ * partition and a second places their indexes (a counting sort, stable: ascending
+ * indexes within a partition); with map outputs sorted by hash, each map output's run
+ * of a partition is sorted in place; then each partition's keys take the slot order of
+ * the reduce task's `AppendOnlyMap`. The partitions are views of one array.
+ */
+export const layoutOfHashes = (
+  hashes: Int32Array,
+  n: number,
+  order: MapOutputOrder,
+  firstSeenEnds: ReadonlyArray<number>,
+): Array<Int32Array> => {
+  const count = hashes.length;
+  bucketScratch = atLeast(bucketScratch, count);
+  const byPartition = bucketScratch;
+  const starts: number[] = new Array(n + 1).fill(0);
+  if (n === 1) {
+    for (let i = 0; i < count; i++) byPartition[i] = i;
+    starts[1] = count;
+  } else {
+    partitionScratch = atLeast(partitionScratch, count);
+    const partitionOf = partitionScratch;
     for (let i = 0; i < count; i++) {
-      while (p < firstSeenEnds.length - 1 && i >= firstSeenEnds[p]!) p++;
-      mapOutputOf[i] = p;
+      const p = nonNegativeMod(hashes[i]!, n);
+      partitionOf[i] = p;
+      starts[p + 1]!++;
     }
+    for (let p = 0; p < n; p++) starts[p + 1]! += starts[p]!;
+    const next = starts.slice(0, n);
+    for (let i = 0; i < count; i++) byPartition[next[partitionOf[i]!]!++] = i;
   }
-  const layout: Array<ArrayLike<number>> = new Array(n);
+  const sortRuns = order === "hash" && firstSeenEnds.length > 0;
+  const result = new Int32Array(count);
+  const layout: Array<Int32Array> = new Array(n);
   for (let p = 0; p < n; p++) {
-    const bucket = buckets[p]!;
-    if (mapOutputOf !== undefined) sortByMapOutputThenHash(bucket, mapOutputOf, hashes);
-    const slots = appendOnlyMapOrder(bucket.length, (j) => hashes[bucket[j]!]!);
-    const indexes = new Int32Array(slots.length);
-    for (let j = 0; j < slots.length; j++) indexes[j] = bucket[slots[j]!]!;
-    layout[p] = indexes;
+    const from = starts[p]!;
+    const to = starts[p + 1]!;
+    if (sortRuns) sortByMapOutputThenHash(byPartition, from, to, firstSeenEnds, hashes);
+    const slots = result.subarray(from, to);
+    appendOnlyMapSlotOrder(byPartition.subarray(from, to), hashes, slots);
+    layout[p] = slots;
   }
   return layout;
 };
 
-/** Indexes per sort key: the (unsigned) hash above 21 bits of position in the group. */
-const positionBits = 2 ** 21;
-
 /**
- * Sorts `bucket` (ascending indexes) by map output, then hash code; ties keep
- * first-appearance order. Within a map output the indexes are consecutive runs, so each
- * run is sorted alone, packed into doubles sorted natively (the hot path of a word count).
+ * Sorts `bucket[from…to)` (ascending indexes) by map output, then hash code (signed, as
+ * Java compares ints); ties keep first-appearance order. The keys first seen in map
+ * output m are the indexes below `firstSeenEnds[m]`, so each map output is a
+ * consecutive run, sorted alone.
  */
-const sortByMapOutputThenHash = (bucket: number[], mapOutputOf: Int32Array, hashes: Int32Array): void => {
-  let start = 0;
-  while (start < bucket.length) {
-    const group = mapOutputOf[bucket[start]!]!;
+const sortByMapOutputThenHash = (
+  bucket: Int32Array,
+  from: number,
+  to: number,
+  firstSeenEnds: ReadonlyArray<number>,
+  hashes: Int32Array,
+): void => {
+  const last = firstSeenEnds.length - 1;
+  let m = 0;
+  let start = from;
+  while (start < to) {
+    while (m < last && bucket[start]! >= firstSeenEnds[m]!) m++;
     let end = start + 1;
-    while (end < bucket.length && mapOutputOf[bucket[end]!] === group) end++;
-    const length = end - start;
-    if (length > 1) {
-      if (length < positionBits) {
-        const packed = new Float64Array(length);
-        for (let j = 0; j < length; j++) packed[j] = (hashes[bucket[start + j]!]! + 2 ** 31) * positionBits + j;
-        packed.sort();
-        const run = bucket.slice(start, end);
-        for (let j = 0; j < length; j++) bucket[start + j] = run[packed[j]! % positionBits]!;
-      } else {
-        const run = bucket.slice(start, end).sort((a, b) => hashes[a]! - hashes[b]! || a - b);
-        for (let j = 0; j < length; j++) bucket[start + j] = run[j]!;
-      }
+    if (m === last) end = to;
+    else {
+      const limit = firstSeenEnds[m]!;
+      while (end < to && bucket[end]! < limit) end++;
     }
+    if (end - start > 1) sortRunByHash(bucket, start, end, hashes);
     start = end;
   }
+};
+
+/** Indexes per sort key in the packed sort: the (unsigned) hash above 21 bits of position in the run. */
+const positionBits = 2 ** 21;
+/** Runs this long or longer are radix-sorted; shorter ones natively, packed into doubles. */
+const radixFrom = 1024;
+
+/**
+ * A stable sort of `run[from…to)` (indexes) by their hash codes, signed: insertion sort
+ * for short runs, a native sort of doubles packing hash and position for middling ones,
+ * an LSD radix sort over the hash's four bytes (sign bit flipped, so unsigned byte
+ * order is Java's signed order) for long ones. Ties keep the run's order.
+ */
+const sortRunByHash = (run: Int32Array, from: number, to: number, hashes: Int32Array): void => {
+  const length = to - from;
+  if (length <= 24) {
+    for (let i = from + 1; i < to; i++) {
+      const index = run[i]!;
+      const h = hashes[index]!;
+      let j = i - 1;
+      while (j >= from && hashes[run[j]!]! > h) {
+        run[j + 1] = run[j]!;
+        j--;
+      }
+      run[j + 1] = index;
+    }
+    return;
+  }
+  runScratch = atLeast(runScratch, length);
+  const copy = runScratch;
+  if (length < radixFrom) {
+    if (packedScratch.length < length) packedScratch = new Float64Array(Math.max(length, packedScratch.length * 2));
+    const packed = packedScratch.subarray(0, length);
+    for (let j = 0; j < length; j++) {
+      const index = run[from + j]!;
+      copy[j] = index;
+      packed[j] = ((hashes[index]! ^ 0x80000000) >>> 0) * positionBits + j;
+    }
+    packed.sort();
+    for (let j = 0; j < length; j++) {
+      const key = packed[j]!;
+      // The position: the key less its hash part (exact: every term is a whole number below 2^53).
+      run[from + j] = copy[key - Math.floor(key / positionBits) * positionBits]!;
+    }
+    return;
+  }
+  const counts = byteCounts;
+  let source = run.subarray(from, to);
+  let target = copy.subarray(0, length);
+  let inScratch = false;
+  for (let shift = 0; shift < 32; shift += 8) {
+    counts.fill(0);
+    for (let i = 0; i < length; i++) counts[((hashes[source[i]!]! ^ 0x80000000) >>> shift) & 0xff]!++;
+    // A byte every hash shares leaves the order as it is.
+    if (counts[((hashes[source[0]!]! ^ 0x80000000) >>> shift) & 0xff] === length) continue;
+    let sum = 0;
+    for (let b = 0; b < 256; b++) {
+      const c = counts[b]!;
+      counts[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < length; i++) {
+      const index = source[i]!;
+      target[counts[((hashes[index]! ^ 0x80000000) >>> shift) & 0xff]!++] = index;
+    }
+    const swap = source;
+    source = target;
+    target = swap;
+    inScratch = !inScratch;
+  }
+  if (inScratch) run.set(source, from);
 };
 
 /** Every record, in arrival order, in its key's hash partition (Spark's `partitionBy`). */

@@ -78,6 +78,18 @@ const pairsOf = <X, Y>(xs: ReadonlyArray<X>, ys: ReadonlyArray<Y>): Array<readon
   return out;
 };
 
+/**
+ * A reduce's result as its table left it: the keys and their values in first-arrival
+ * order, and per partition the indexes in the order the partition holds them. The pairs
+ * are made when read, so a batch's result remembered for the next batch holds two arrays,
+ * not a pair per key.
+ */
+interface ReducedColumns {
+  readonly keys: ReadonlyArray<unknown>;
+  readonly values: ReadonlyArray<unknown>;
+  readonly layout: ReadonlyArray<ArrayLike<number>>;
+}
+
 /** What `map` made an RDD from: its parent, function and label. */
 interface MappedFrom {
   readonly parent: RDD<unknown>;
@@ -190,6 +202,15 @@ export class RDD<A> {
    * {@link RDD.reduceByKey}).
    */
   #mappedFrom: MappedFrom | undefined;
+  /**
+   * A wide step's partitions once computed (and, until then, the pass that computes
+   * them): arrays it made and holds anyway, so actions read them as a cache's.
+   */
+  #wide: ReadonlyArray<ReadonlyArray<A>> | undefined;
+  #pendingWide: (() => ReadonlyArray<ReadonlyArray<A>>) | undefined;
+  /** A reduce's result once computed (and, until then, the pass that computes it). */
+  #columns: ReducedColumns | undefined;
+  #pendingColumns: (() => ReducedColumns) | undefined;
 
   /** Prefer {@link RDD.fromArray}, {@link RDD.fromPartitions} and the combinators. */
   constructor(numPartitions: number, compute: ComputePartition<A>) {
@@ -260,6 +281,13 @@ export class RDD<A> {
 
   #materialize(): ReadonlyArray<ReadonlyArray<A>> {
     if (this.#cached !== undefined) return this.#cached;
+    if (this.#wide !== undefined || this.#pendingWide !== undefined) {
+      // A wide step's partitions are arrays already: caching keeps them, not a copy.
+      const wide = this.#wideParts();
+      this.#cached = wide;
+      this.#compute = computedAlready;
+      return wide;
+    }
     const parts: A[][] = [];
     for (let p = 0; p < this.numPartitions; p++) {
       const part: A[] = [];
@@ -270,7 +298,16 @@ export class RDD<A> {
     // The records are held now: let go of the lineage that computed them.
     this.#compute = computedAlready;
     this.#mappedFrom = undefined;
+    this.#columns = undefined;
     return parts;
+  }
+
+  /** The records as arrays already in memory (cached, or a wide step's), computing them if need be; else `undefined`. */
+  #held(): ReadonlyArray<ReadonlyArray<A>> | undefined {
+    if (this.#cached !== undefined) return this.#cached;
+    if (this.#cacheRequested) return this.#materialize();
+    if (this.#wide !== undefined) return this.#wide;
+    return this.#pendingWide === undefined ? undefined : this.#wideParts();
   }
 
   /** Pushes every record, partition by partition. */
@@ -387,7 +424,8 @@ export class RDD<A> {
   }
 
   #partition(p: number): ReadonlyArray<A> {
-    if (this.#cached !== undefined) return this.#cached[p]!;
+    const held = this.#held();
+    if (held !== undefined) return held[p]!;
     const records: A[] = [];
     this.forEachIn(p, (a) => records.push(a));
     return records;
@@ -462,18 +500,46 @@ export class RDD<A> {
    * the RDD is marked as hash-partitioned among `numPartitions`.
    */
   static #keyed<B>(numPartitions: number, run: () => ReadonlyArray<ReadonlyArray<B>>): RDD<B> {
-    let parts: ReadonlyArray<ReadonlyArray<B>> | undefined;
-    let pending: (() => ReadonlyArray<ReadonlyArray<B>>) | undefined = run;
-    const rdd = new RDD<B>(numPartitions, (p, emit) => {
-      if (pending !== undefined) {
-        parts = pending();
-        // Computed once: let go of the parents.
-        pending = undefined;
-      }
-      pushAll(parts![p]!, emit);
-    });
+    const rdd = new RDD<B>(numPartitions, (p, emit) => pushAll(rdd.#wideParts()[p]!, emit));
+    rdd.#pendingWide = run;
     rdd.#hashPartitions = numPartitions;
     return rdd;
+  }
+
+  /** A lazily computed reduce result, hash-partitioned among `numPartitions`, its pairs made as they are read. */
+  static #reduced<B>(numPartitions: number, run: () => ReducedColumns): RDD<B> {
+    const rdd = new RDD<B>(numPartitions, (p, emit) => {
+      const { keys, values, layout } = rdd.#reducedColumns();
+      const slots = layout[p]!;
+      for (let j = 0; j < slots.length; j++) {
+        const i = slots[j]!;
+        emit([keys[i], values[i]] as B);
+      }
+    });
+    rdd.#pendingColumns = run;
+    rdd.#hashPartitions = numPartitions;
+    return rdd;
+  }
+
+  #reducedColumns(): ReducedColumns {
+    let columns = this.#columns;
+    if (columns === undefined) {
+      columns = this.#columns = this.#pendingColumns!();
+      // Computed once: let go of the parents.
+      this.#pendingColumns = undefined;
+    }
+    return columns;
+  }
+
+  /** The partitions of a wide step, computed on first use; `undefined` for any other RDD. */
+  #wideParts(): ReadonlyArray<ReadonlyArray<A>> {
+    let parts = this.#wide;
+    if (parts === undefined) {
+      parts = this.#wide = this.#pendingWide!();
+      // Computed once: let go of the parents.
+      this.#pendingWide = undefined;
+    }
+    return parts;
   }
 
   /**
@@ -496,7 +562,7 @@ export class RDD<A> {
   ): RDD<readonly [K, V]> {
     checkPartitionCount(numPartitions, "reduceByKey's numPartitions");
     const order = this.#mapOutputOrder(numPartitions, "hash");
-    return RDD.#keyed(numPartitions, () => {
+    return RDD.#reduced(numPartitions, () => {
       const table = new KeyReducer<K, V>();
       const combine = (a: V, b: V): V => {
         try {
@@ -532,7 +598,8 @@ export class RDD<A> {
           firstSeenEnds.push(table.size);
         }
       }
-      return hashPartitioned(table.entries(), numPartitions, order, firstSeenEnds);
+      const { keys, values } = table;
+      return { keys, values, layout: hashLayout(keys.length, (i) => keys[i]!, numPartitions, order, firstSeenEnds) };
     });
   }
 
@@ -872,8 +939,22 @@ export class RDD<A> {
   /** Every record, partition by partition. */
   collect(): A[] {
     // Records held in memory are copied array by array, not pushed one at a time.
-    const held = this.#cached ?? (this.#cacheRequested ? this.#materialize() : undefined);
+    const held = this.#held();
     if (held !== undefined) return held.length === 1 ? held[0]!.slice() : ([] as A[]).concat(...held);
+    if (this.#columns !== undefined || this.#pendingColumns !== undefined) {
+      // A reduce's pairs, made straight into the array (no push through the partitions).
+      const { keys, values, layout } = this.#reducedColumns();
+      const out = new Array<A>(keys.length);
+      let k = 0;
+      for (let p = 0; p < layout.length; p++) {
+        const slots = layout[p]!;
+        for (let j = 0; j < slots.length; j++) {
+          const i = slots[j]!;
+          out[k++] = [keys[i], values[i]] as A;
+        }
+      }
+      return out;
+    }
     const out: A[] = [];
     this.#forEachRecord((a) => out.push(a));
     return out;
