@@ -28,7 +28,7 @@ interface Outcome {
 }
 
 const runShape = async (shape: Shape, master: string, minBatchRecords: number, batches: ReadonlyArray<ReadonlyArray<ReadonlyArray<string>>>): Promise<Outcome> => {
-  const ssc = await StreamingContext.fromModule(JOB, "createContext", { args: [{ master, shape }], minBatchRecords });
+  const ssc = await StreamingContext.fromModule(JOB, "createContext", { args: [{ master, shape }], minBatchRecords, adaptive: false });
   const job = built!;
   batches.forEach((perInput) => perInput.forEach((batch, i) => job.inputs[i]!.enqueue(batch)));
   const onWorkers: Array<Record<string, number>> = [];

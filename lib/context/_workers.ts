@@ -266,12 +266,22 @@ class MapSidePlan {
   readonly #driverPartitions: ReadonlyArray<number>;
   readonly #tasks: Array<Promise<void>> = [];
   #settled = 0;
+  /** Told how long the map side took, from sending the workers their records to the last answer. */
+  readonly #timed: (ms: number) => void;
+  /** Time spent sending the workers their records (at generation). */
+  dispatchMs = 0;
 
-  constructor(node: CombinedByKeyDStream<unknown, unknown, unknown>, parent: RDD<readonly [unknown, unknown]>, driverPartitions: ReadonlyArray<number>) {
+  constructor(
+    node: CombinedByKeyDStream<unknown, unknown, unknown>,
+    parent: RDD<readonly [unknown, unknown]>,
+    driverPartitions: ReadonlyArray<number>,
+    timed: (ms: number) => void,
+  ) {
     this.#node = node;
     this.#parent = parent;
     this.#outputs = new Array(parent.numPartitions);
     this.#driverPartitions = driverPartitions;
+    this.#timed = timed;
   }
 
   /** Records what a worker sends back for `partitions` (nothing when it failed). */
@@ -289,6 +299,8 @@ class MapSidePlan {
    */
   prepare(): Promise<void> | undefined {
     const node = this.#node;
+    const start = performance.now();
+    const timed = () => this.#timed(this.dispatchMs + performance.now() - start);
     for (const p of this.#driverPartitions) {
       try {
         this.#outputs[p] = combinePartition(this.#parent, p, node.combineFunctions, node.name);
@@ -296,8 +308,8 @@ class MapSidePlan {
         // Thrown again, in partition order, when the batch reads the result.
       }
     }
-    if (this.#settled === this.#tasks.length) return undefined;
-    return Promise.all(this.#tasks).then(() => {});
+    if (this.#settled === this.#tasks.length) return void timed();
+    return Promise.all(this.#tasks).then(timed);
   }
 
   /** Every partition's map output, in order; one not computed yet is computed here (and may throw the user's error). */
@@ -318,14 +330,53 @@ export interface WorkerMapSideOptions {
   readonly zeroTime: Time;
   /** Batches with fewer input records run on the driver thread. */
   readonly minBatchRecords: number;
+  /** Measure which is faster, the workers or the driver alone, and use that (see {@link WorkerMapSide}); else always the workers. */
+  readonly adaptive: boolean;
   /** Reports how many partitions ran on workers, per node and batch (`BatchInfo.metrics`). */
   readonly reportMetrics: (node: DStreamNode<unknown>, time: Time, counts: Readonly<Record<string, number>>) => void;
 }
 
-/** The executor set on the keyed nodes that can run on workers (see the module comment). */
+/** Every this many batches eligible for workers, the way not chosen is measured again. */
+const REMEASURE_EVERY = 16;
+
+/**
+ * Milliseconds per input record of a map side done one way, a moving average over the
+ * batches measured (the latest counting for a quarter).
+ */
+class Cost {
+  #msPerRecord: number | undefined;
+
+  get known(): boolean {
+    return this.#msPerRecord !== undefined;
+  }
+
+  get value(): number {
+    return this.#msPerRecord ?? Number.POSITIVE_INFINITY;
+  }
+
+  add(ms: number, records: number): void {
+    if (records <= 0) return;
+    const sample = ms / records;
+    this.#msPerRecord = this.#msPerRecord === undefined ? sample : 0.75 * this.#msPerRecord + 0.25 * sample;
+  }
+}
+
+/**
+ * The executor set on the keyed nodes that can run on workers (see the module comment).
+ *
+ * Adaptive (the default): whether workers pay depends on the machine (other processes
+ * may hold the cores; Linux's autogroup scheduling shares CPU per session, not per
+ * thread), so the time per input record is measured both ways, on the workers (sending
+ * the records to the last answer) and on the driver alone, and each batch takes the
+ * faster; every {@link REMEASURE_EVERY}th eligible batch goes the other way, to follow
+ * changes. The results are the same either way.
+ */
 export class WorkerMapSide implements MapSideExecutor {
   readonly #pool: WorkerPool;
   readonly #options: WorkerMapSideOptions;
+  readonly #onWorkers = new Cost();
+  readonly #alone = new Cost();
+  #eligibleBatches = 0;
   /** Plans dispatched when their batch was generated, prepared before its outputs run. */
   readonly #plans = new Map<number, MapSidePlan[]>();
 
@@ -337,19 +388,45 @@ export class WorkerMapSide implements MapSideExecutor {
   combine<K, V, C>(node: CombinedByKeyDStream<K, V, C>, parent: RDD<readonly [K, V]>, time: Time): RDD<readonly [K, C]> {
     const keyed = node as unknown as CombinedByKeyDStream<unknown, unknown, unknown>;
     const plan = this.#plan(keyed, parent as RDD<readonly [unknown, unknown]>, time);
-    const outputs = plan === undefined
+    const records = plan === "alone" ? this.#inputRecords(keyed, time) : 0;
+    const outputs = typeof plan !== "object"
       ? () => {
         // On the driver alone: the same per-partition combine as the workers'.
+        const start = plan === "alone" ? performance.now() : 0;
         const all: Array<MapOutput<K, C>> = new Array(parent.numPartitions);
         for (let p = 0; p < all.length; p++) all[p] = combinePartition(parent, p, node.combineFunctions, node.name);
+        if (plan === "alone") this.#alone.add(performance.now() - start, records);
         return all;
       }
       : () => plan.outputs() as ReadonlyArray<MapOutput<K, C>>;
     return RDD.fromMapOutputs(parent, node.numPartitions, outputs, node.combineFunctions.mergeCombiners, node.name);
   }
 
-  /** Splits the node's partitions between the driver and the workers, and sends the workers theirs; `undefined`: all on the driver. */
-  #plan(node: CombinedByKeyDStream<unknown, unknown, unknown>, parent: RDD<readonly [unknown, unknown]>, time: Time): MapSidePlan | undefined {
+  /** The records of the inputs `node` reads, in the batch at `time`. */
+  #inputRecords(node: CombinedByKeyDStream<unknown, unknown, unknown>, time: Time): number {
+    const inputs = new Set(partitionSources(node.parents[0]!, time).map(([input]) => input));
+    let records = 0;
+    for (const input of inputs) records += input.recordsAt(time);
+    return records;
+  }
+
+  /** True when the next eligible batch should run on the workers (see the class comment). */
+  #workersPay(): boolean {
+    if (!this.#options.adaptive) return true;
+    const n = this.#eligibleBatches++;
+    // Measured both ways first: the workers, then the driver alone.
+    if (!this.#onWorkers.known) return true;
+    if (!this.#alone.known) return false;
+    const faster = this.#onWorkers.value < this.#alone.value;
+    return n % REMEASURE_EVERY === REMEASURE_EVERY - 1 ? !faster : faster;
+  }
+
+  /**
+   * Splits the node's partitions between the driver and the workers, and sends the
+   * workers theirs. Otherwise all on the driver: `"alone"` when the batch could have used
+   * the workers (its time is measured), `undefined` when it could not.
+   */
+  #plan(node: CombinedByKeyDStream<unknown, unknown, unknown>, parent: RDD<readonly [unknown, unknown]>, time: Time): MapSidePlan | "alone" | undefined {
     const partitions = parent.numPartitions;
     const workers = this.#pool.liveWorkers;
     const report = (onWorkers: number) => this.#options.reportMetrics(node as DStreamNode<unknown>, time, { partitionsOnWorkers: onWorkers });
@@ -360,12 +437,17 @@ export class WorkerMapSide implements MapSideExecutor {
     let records = 0;
     for (const input of inputs) records += input.recordsAt(time);
     if (records < this.#options.minBatchRecords) return void report(0);
+    if (!this.#workersPay()) {
+      report(0);
+      return "alone";
+    }
+    const dispatchStart = performance.now();
     // The inputs' records, partition by partition.
     const parts = new Map<InputDStream<unknown>, ReadonlyArray<ReadonlyArray<unknown>>>();
     for (const input of inputs) parts.set(input, input.getOrCompute(time)?.collectPartitions() ?? []);
     const sizes = sources.map(([input, p]) => parts.get(input)![p]?.length ?? 0);
     const ranges = contiguousShares(sizes, workers + 1);
-    const plan = new MapSidePlan(node, parent, ranges[0]!);
+    const plan = new MapSidePlan(node, parent, ranges[0]!, (ms) => this.#onWorkers.add(ms, records));
     let onWorkers = 0;
     for (let w = 1; w < ranges.length; w++) {
       const range = ranges[w]!;
@@ -383,6 +465,7 @@ export class WorkerMapSide implements MapSideExecutor {
       onWorkers += range.length;
     }
     report(onWorkers);
+    plan.dispatchMs = performance.now() - dispatchStart;
     let plans = this.#plans.get(time.milliseconds);
     if (plans === undefined) this.#plans.set(time.milliseconds, plans = []);
     plans.push(plan);

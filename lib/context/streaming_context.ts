@@ -172,6 +172,13 @@ export interface ModuleOptions {
    * {@link DEFAULT_MIN_PARALLEL_BATCH_RECORDS}. The result is the same either way.
    */
   readonly minBatchRecords?: number;
+  /**
+   * `true` (default): the time per record is measured on the workers and on this thread
+   * alone, and each batch goes the faster way (other processes may hold the cores); the
+   * result is the same either way. `false`: every batch from `minBatchRecords` on uses
+   * the workers.
+   */
+  readonly adaptive?: boolean;
 }
 
 /**
@@ -299,6 +306,7 @@ export class StreamingContext {
   /** `local[n]`'s worker threads, for a context made by `fromModule`. */
   #workers: WorkerPool | undefined;
   #minBatchRecords = DEFAULT_MIN_PARALLEL_BATCH_RECORDS;
+  #adaptive = true;
   readonly #termination = new Termination();
 
   constructor(sparkContext: SparkContext, batchDuration: Duration, options: StreamingContextOptions = {}) {
@@ -463,7 +471,11 @@ export class StreamingContext {
     if (ssc.#state !== "INITIALIZED") {
       throw new Error(`fromModule: ${url.href}#${exportName} must not start its context (it is ${ssc.#state}): return it and call start() on what fromModule returns`);
     }
+    if (options.adaptive !== undefined && typeof options.adaptive !== "boolean") {
+      throw new TypeError(`fromModule's adaptive must be true or false, got ${describeValue(options.adaptive)}`);
+    }
     ssc.#minBatchRecords = minBatchRecords;
+    ssc.#adaptive = options.adaptive ?? true;
     const threads = parseMaster(ssc.sparkContext.master);
     if (threads > 1) {
       const job = { module: url.href, exportName, args };
@@ -721,6 +733,7 @@ export class StreamingContext {
       const mapSide = workers === undefined ? undefined : new WorkerMapSide(workers, {
         zeroTime,
         minBatchRecords: this.#minBatchRecords,
+        adaptive: this.#adaptive,
         reportMetrics: (node, time, counts) => graph.reportBatchMetrics(node, time, counts),
       });
       if (mapSide !== undefined) for (const node of mapSideNodes(graph.outputs)) node.runMapSideWith(mapSide);
