@@ -341,10 +341,12 @@ const REMEASURE_EVERY = 16;
 
 /**
  * Milliseconds per input record of a map side done one way, a moving average over the
- * batches measured (the latest counting for a quarter).
+ * batches measured (the latest counting for a quarter). The first batch is not counted:
+ * its code is cold (a worker's always is, at its first task).
  */
 class Cost {
   #msPerRecord: number | undefined;
+  #first = true;
 
   get known(): boolean {
     return this.#msPerRecord !== undefined;
@@ -356,6 +358,10 @@ class Cost {
 
   add(ms: number, records: number): void {
     if (records <= 0) return;
+    if (this.#first) {
+      this.#first = false;
+      return;
+    }
     const sample = ms / records;
     this.#msPerRecord = this.#msPerRecord === undefined ? sample : 0.75 * this.#msPerRecord + 0.25 * sample;
   }
@@ -414,9 +420,12 @@ export class WorkerMapSide implements MapSideExecutor {
   #workersPay(): boolean {
     if (!this.#options.adaptive) return true;
     const n = this.#eligibleBatches++;
-    // Measured both ways first: the workers, then the driver alone.
-    if (!this.#onWorkers.known) return true;
-    if (!this.#alone.known) return false;
+    if (!this.#onWorkers.known || !this.#alone.known) {
+      // Measured both ways first, in turns (each way's first batch only warms it up).
+      if (this.#onWorkers.known) return false;
+      if (this.#alone.known) return true;
+      return n % 2 === 0;
+    }
     const faster = this.#onWorkers.value < this.#alone.value;
     return n % REMEASURE_EVERY === REMEASURE_EVERY - 1 ? !faster : faster;
   }
