@@ -104,6 +104,8 @@ export { NumberFromString } from "./lib/dstream/codecs.ts";
 export { type LogLevel, type SparkConf, SparkContext } from "./lib/context/spark_context.ts";
 export {
   type CheckpointOptions,
+  DEFAULT_MIN_PARALLEL_BATCH_RECORDS,
+  type ModuleOptions,
   type RecoveryOptions,
   type StopOptions,
   StreamingContext,

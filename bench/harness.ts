@@ -614,6 +614,14 @@ export const targetsOf = (rows: ReadonlyArray<Row>): Target[] => {
       (v) => `${fmt(v)} × (${fmt(w1000!, 2)} ms vs ${fmt(w100!, 2)} ms)`,
     ));
   }
+  // local[2] with worker threads against local[1] (issue 14, point 7): both rows are dstreams (see bench/workloads/local_cores.ts).
+  const one = rowOf(rows, "local-cores", "hand loop")?.extra;
+  const two = rowOf(rows, "local-cores", "dstreams")?.extra;
+  for (const [key, size, bound] of [["ms100k", "100k", 1.6], ["ms1k", "1k", 1.0]] as const) {
+    const a = one?.[key];
+    const b = two?.[key];
+    targets.push(atLeast(`Word count at ${size}-line batches: local[2] ≥ ${bound.toFixed(1)} × local[1]`, a !== undefined && b !== undefined ? a / b : undefined, bound));
+  }
   const sock = ds("socket")?.rate;
   targets.push(atLeast("Socket ingest: ≥ 500,000 lines/s (issue 5)", sock, 500_000, (v) => `${Math.round(v).toLocaleString("en-US")} lines/s`));
   return targets;

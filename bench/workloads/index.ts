@@ -13,6 +13,7 @@ import { socketIngest } from "./socket.ts";
 import { windowedWordCount, windowLength } from "./windowed.ts";
 import { wordCount } from "./wordcount.ts";
 import { wordCountWithPage } from "./wordcount_ui.ts";
+import { localCores } from "./local_cores.ts";
 import { BROKER_IDS } from "./_broker_scenario.ts";
 
 export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
@@ -30,6 +31,7 @@ export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
   wordCountWithPage,
   mlKMeans,
   mlRegression,
+  localCores,
 ];
 
 /**

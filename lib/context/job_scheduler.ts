@@ -91,6 +91,12 @@ export interface SchedulerHost {
   readonly afterGenerate?: ((time: Time) => void) | undefined;
   /** Resolves once what the batch at `time` holds is durable: its outputs wait for it. */
   readonly beforeOutputs?: ((time: Time) => Promise<void>) | undefined;
+  /**
+   * Just before the batch at `time` runs its outputs: work done on other threads for it
+   * (`local[n]`'s workers). A promise the outputs wait for, or `undefined` when there is
+   * nothing to wait for (no microtask turn then).
+   */
+  readonly prepareBatch?: ((time: Time) => Promise<void> | undefined) | undefined;
   /** True while a checkpoint is still being written: the context is not idle yet. */
   readonly checkpointBusy?: boolean;
   /** Resolves once the checkpoints asked for so far are written. */
@@ -369,7 +375,10 @@ export class JobScheduler implements DrivenByClock {
     // Outputs run only once a checkpoint records what this batch holds: after a crash it is
     // generated again with the same content, whatever its outputs did.
     const recorded = host.beforeOutputs?.(time);
-    if (recorded !== undefined) return recorded.then(() => this.#runOutputsFrom(run, 0, true));
+    // Started after the checkpoint write, so that the driver's share of the work overlaps its I/O.
+    const prepared = host.prepareBatch?.(time);
+    const ready = prepared === undefined ? recorded : recorded === undefined ? prepared : Promise.all([recorded, prepared]);
+    if (ready !== undefined) return ready.then(() => this.#runOutputsFrom(run, 0, true));
     return this.#runOutputsFrom(run, 0, true);
   }
 

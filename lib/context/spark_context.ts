@@ -28,7 +28,11 @@ const LEVELS: Record<LogLevel, number> = { ALL: 0, DEBUG: 1, INFO: 2, WARN: 3, E
 export interface SparkConf {
   /** The application's name, shown in the log. */
   readonly appName?: string;
-  /** `"local"`, `"local[n]"` or `"local[*]"`: sets the default parallelism (Spark's meaning). */
+  /**
+   * `"local"`, `"local[n]"` or `"local[*]"`: sets the default parallelism (Spark's
+   * meaning). A context built with `StreamingContext.fromModule` also runs its batches'
+   * CPU-bound steps on n threads; otherwise everything runs on one.
+   */
   readonly master?: string;
   /** Overrides the partition count used when an operation is not told one. */
   readonly defaultParallelism?: number;
@@ -38,7 +42,8 @@ export interface SparkConf {
   readonly logLevel?: LogLevel;
 }
 
-const parseMaster = (master: string): number => {
+/** How many threads `master` asks for (`local[n]`: n), checked. */
+export const parseMaster = (master: string): number => {
   const match = /^local(?:\[(\*|\d+)\])?$/.exec(master);
   if (match === null) {
     throw new TypeError(

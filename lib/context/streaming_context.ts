@@ -18,7 +18,9 @@ import { ReceiverInputDStream } from "../sources/_receiver_stream.ts";
 import { checkMaxRate, checkRateSettings } from "../sources/rate_limiter.ts";
 import type { StreamingListener } from "./listener.ts";
 import { JobScheduler } from "./job_scheduler.ts";
-import { SparkContext } from "./spark_context.ts";
+import { parseMaster, SparkContext } from "./spark_context.ts";
+import { WorkerMapSide, WorkerPool } from "./_workers.ts";
+import { graphSignature, mapSideNodes } from "./_map_side.ts";
 import { ContextGraph } from "./_context_graph.ts";
 import { prepareGraph } from "./_graph_preparation.ts";
 import { Termination, timeoutMilliseconds } from "./_termination.ts";
@@ -27,7 +29,8 @@ import { createListenerBus, type ListenerBus } from "./_listener_bus.ts";
 import type { DStreamNode } from "../dstream/_node.ts";
 import type { CheckpointStore } from "../checkpoint/store.ts";
 import type { Recoverable } from "../checkpoint/recoverable.ts";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isAbsolute } from "node:path";
 import { directoryCheckpointStore } from "../checkpoint/directory_store.ts";
 import type { CompatibilityOptions, WindowShape } from "../checkpoint/_compatibility.ts";
 import { Checkpointer, defaultStateIntervalMs } from "./_checkpointer.ts";
@@ -147,6 +150,57 @@ export interface RecoveryOptions {
   readonly store?: CheckpointStore;
 }
 
+/**
+ * Options of {@link StreamingContext.fromModule}.
+ *
+ * @category model
+ * @since 0.4.0
+ */
+export interface ModuleOptions {
+  /** Passed to the module's function, on the driver and on every worker thread (copied there: plain data only). */
+  readonly args?: ReadonlyArray<unknown>;
+  /**
+   * A checkpoint directory: the context is then `StreamingContext.getOrCreate(checkpoint,
+   * …)`'s, recovered from the checkpoint there when there is one.
+   */
+  readonly checkpoint?: string | URL;
+  /** How a checkpoint written by older code is taken over (see `getOrCreate`). */
+  readonly recovery?: RecoveryOptions;
+  /**
+   * Batches whose inputs hold fewer records run on the driver's thread alone (where
+   * other threads would not pay for the copying); default
+   * {@link DEFAULT_MIN_PARALLEL_BATCH_RECORDS}. The result is the same either way.
+   */
+  readonly minBatchRecords?: number;
+  /**
+   * `true` (default): the time per record is measured on the workers and on this thread
+   * alone, and each batch goes the faster way (other processes may hold the cores); the
+   * result is the same either way. `false`: every batch from `minBatchRecords` on uses
+   * the workers.
+   */
+  readonly adaptive?: boolean;
+}
+
+/**
+ * The default `minBatchRecords` of {@link StreamingContext.fromModule}: from this many
+ * input records on, a batch's map side runs on the worker threads too.
+ *
+ * @category model
+ * @since 0.4.0
+ */
+export const DEFAULT_MIN_PARALLEL_BATCH_RECORDS: number = 20_000;
+
+const moduleURL = (module: unknown): URL => {
+  if (module instanceof URL) return module;
+  if (typeof module === "string") {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return new URL(module);
+    if (isAbsolute(module)) return pathToFileURL(module);
+  }
+  throw new TypeError(
+    `fromModule needs the module's URL or absolute path, got ${describeValue(module)}: write StreamingContext.fromModule(new URL("./job.ts", import.meta.url))`,
+  );
+};
+
 /** The context that is started and whose stop was not called yet. */
 let activeContext: StreamingContext | undefined;
 
@@ -249,6 +303,10 @@ export class StreamingContext {
   #releaseClock: (() => void) | undefined;
   readonly #graph: ContextGraph;
   readonly #listeners: ListenerBus = createListenerBus(this, () => this.#logger);
+  /** `local[n]`'s worker threads, for a context made by `fromModule`. */
+  #workers: WorkerPool | undefined;
+  #minBatchRecords = DEFAULT_MIN_PARALLEL_BATCH_RECORDS;
+  #adaptive = true;
   readonly #termination = new Termination();
 
   constructor(sparkContext: SparkContext, batchDuration: Duration, options: StreamingContextOptions = {}) {
@@ -352,6 +410,77 @@ export class StreamingContext {
     await restoreParts(found, { batchIntervalMs: ssc.batchDuration.milliseconds, windows: ssc.#windows(), parts }, compatibility, ssc.#logger);
     ssc.#recovered = found;
     ssc.#logger.info(`Recovered from checkpoint ${found.location}: resuming after batch ${found.stateTime}`);
+    return ssc;
+  }
+
+  /**
+   * A context built by a module's function, so that `local[n]` runs on n threads: the
+   * function `exportName` of `module` (its URL, e.g. `new URL("./job.ts",
+   * import.meta.url)`) builds the pipeline and returns its context, not started. With
+   * `master: "local[n]"`, n - 1 worker threads each import the same module and call the
+   * same function (a closure cannot cross threads; the code can), and never start what
+   * it built. Then, at every batch, the map side of each `reduceByKey` or `combineByKey`
+   * fed by inputs through `map`, `flatMap`, `filter`, `mapValues`, `flatMapValues`,
+   * `mapPartitions`, `glom` and `union` runs on all n threads, partition by partition
+   * (with a map-side combine); everything else stays on this thread. Results are the same
+   * as on one thread with the same partitions.
+   *
+   * The function must build the same pipeline at every call (it is compared, stream by
+   * stream, with each worker's), and do nothing else: no connection opened, no context
+   * started. Input records and combined values cross threads by structured clone: plain
+   * data (strings, numbers, arrays, plain objects), not class instances. A worker that
+   * fails leaves its partitions to this thread. With `local` or `local[1]`, no worker is
+   * started. `ssc.stop()` stops the workers.
+   *
+   * @example
+   * ```ts
+   * import { StreamingContext } from "@dstreams/dstreams";
+   * // wordcount_job.ts exports: export const createContext = () => { …; return ssc; }
+   * const ssc = await StreamingContext.fromModule(new URL("./wordcount_job.ts", import.meta.url));
+   * ssc.start();
+   * await ssc.awaitTermination();
+   * ```
+   */
+  static async fromModule(module: URL | string, exportName: string = "createContext", options: ModuleOptions = {}): Promise<StreamingContext> {
+    const url = moduleURL(module);
+    if (typeof exportName !== "string" || exportName.length === 0) {
+      throw new TypeError(`fromModule's exportName must name the module's function, got ${describeValue(exportName)}: e.g. "createContext"`);
+    }
+    const args = options.args ?? [];
+    if (!Array.isArray(args)) throw new TypeError(`fromModule's args must be an array, got ${describeValue(args)}`);
+    const minBatchRecords = options.minBatchRecords ?? DEFAULT_MIN_PARALLEL_BATCH_RECORDS;
+    if (!Number.isSafeInteger(minBatchRecords) || minBatchRecords < 0) {
+      throw new RangeError(`fromModule's minBatchRecords must be a whole number of records ≥ 0, got ${describeValue(minBatchRecords)}`);
+    }
+    const loaded = (await import(url.href)) as Record<string, unknown>;
+    const create = loaded[exportName];
+    if (typeof create !== "function") {
+      const functions = Object.keys(loaded).filter((name) => typeof loaded[name] === "function");
+      throw new TypeError(
+        `fromModule: ${url.href} has no exported function ${JSON.stringify(exportName)} (its exported functions: ${functions.join(", ") || "none"}): export the function that builds the pipeline and returns its StreamingContext`,
+      );
+    }
+    const build = (): StreamingContext => {
+      const ssc: unknown = (create as (...a: ReadonlyArray<unknown>) => unknown)(...args);
+      if (!(ssc instanceof StreamingContext)) {
+        throw new TypeError(`fromModule: ${url.href}#${exportName} must return a StreamingContext, got ${describeValue(ssc)}`);
+      }
+      return ssc;
+    };
+    const ssc = options.checkpoint === undefined ? build() : await StreamingContext.getOrCreate(options.checkpoint, build, options.recovery);
+    if (ssc.#state !== "INITIALIZED") {
+      throw new Error(`fromModule: ${url.href}#${exportName} must not start its context (it is ${ssc.#state}): return it and call start() on what fromModule returns`);
+    }
+    if (options.adaptive !== undefined && typeof options.adaptive !== "boolean") {
+      throw new TypeError(`fromModule's adaptive must be true or false, got ${describeValue(options.adaptive)}`);
+    }
+    ssc.#minBatchRecords = minBatchRecords;
+    ssc.#adaptive = options.adaptive ?? true;
+    const threads = parseMaster(ssc.sparkContext.master);
+    if (threads > 1) {
+      const job = { module: url.href, exportName, args };
+      ssc.#workers = await WorkerPool.start(job, threads - 1, graphSignature(ssc.#graph.outputs), ssc.#logger);
+    }
     return ssc;
   }
 
@@ -600,6 +729,14 @@ export class StreamingContext {
         reportError: (error) => this.#reportError(error),
       });
       this.#checkpointer = checkpointer;
+      const workers = this.#workers;
+      const mapSide = workers === undefined ? undefined : new WorkerMapSide(workers, {
+        zeroTime,
+        minBatchRecords: this.#minBatchRecords,
+        adaptive: this.#adaptive,
+        reportMetrics: (node, time, counts) => graph.reportBatchMetrics(node, time, counts),
+      });
+      if (mapSide !== undefined) for (const node of mapSideNodes(graph.outputs)) node.runMapSideWith(mapSide);
       const listeners = this.#listeners;
       const scheduler = new JobScheduler({
         clock: this.clock,
@@ -616,6 +753,7 @@ export class StreamingContext {
         afterBatch: checkpointer === undefined ? undefined : (time: Time, pending: ReadonlyArray<number>) => checkpointer.afterBatch(time, pending),
         afterGenerate: store === undefined ? undefined : (time: Time) => checkpointer?.afterGenerate(time),
         beforeOutputs: store === undefined ? undefined : (time: Time) => checkpointer?.recorded(time) ?? Promise.resolve(),
+        prepareBatch: mapSide === undefined ? undefined : (time: Time) => mapSide.prepare(time),
         get checkpointBusy() {
           return checkpointer?.busy ?? false;
         },
@@ -650,6 +788,7 @@ export class StreamingContext {
     if (this.#state === "INITIALIZED") {
       this.#logger.warn("StreamingContext has not been started yet");
       this.#state = "STOPPED";
+      if (this.#workers !== undefined) this.#stopping = this.#workers.terminate();
     } else if (this.#state === "STOPPED") {
       this.#logger.warn("StreamingContext has already been stopped");
     } else {
@@ -684,6 +823,12 @@ export class StreamingContext {
         await Promise.all(inputs.map((input) => input.stop()));
       }
       if (fromBatch && scheduler !== undefined) ended = scheduler.ended();
+      // Once no batch runs any more (the one that called stop() may still read its results).
+      const workers = this.#workers;
+      if (workers !== undefined) {
+        if (ended === undefined) await workers.terminate();
+        else ended = ended.then(() => workers.terminate());
+      }
     } finally {
       if (ended === undefined) {
         finish();

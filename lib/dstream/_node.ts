@@ -298,3 +298,76 @@ export class TransformedDStream<A, B> extends DStreamNode<B> {
     return rdd === undefined ? undefined : this.#transform(rdd, time, this.name);
   }
 }
+
+/**
+ * Spark's three functions of a keyed combine. `isReduce`: a `reduceByKey`, whose
+ * combiner is the value itself and whose two merge functions are its `f`.
+ *
+ * @category spi
+ * @since 0.4.0
+ */
+export interface CombineFunctions<V, C> {
+  readonly createCombiner: (v: V) => C;
+  readonly mergeValue: (c: C, v: V) => C;
+  readonly mergeCombiners: (a: C, b: C) => C;
+  readonly isReduce: boolean;
+}
+
+/**
+ * Runs the map side of keyed nodes on other threads (the context's workers, `local[n]`):
+ * the context sets it on the nodes it can run there when it starts.
+ *
+ * @category spi
+ * @since 0.4.0
+ */
+export interface MapSideExecutor {
+  /** The node's RDD at `time`, its map side (per partition of `parent`) computed by the executor. */
+  combine<K, V, C>(node: CombinedByKeyDStream<K, V, C>, parent: RDD<readonly [K, V]>, time: Time): RDD<readonly [K, C]>;
+  /** The batch at `time` is over for `node`: what the executor holds for it may go. */
+  forget(node: DStreamNode<unknown>, time: Time): void;
+}
+
+/**
+ * A keyed step with a map-side combine (`reduceByKey`, `combineByKey`): what a
+ * {@link TransformedDStream} does, plus its functions, so that its map side can run on
+ * worker threads, where the same node of the same pipeline (built by the same code) has
+ * the same functions.
+ *
+ * @category spi
+ * @since 0.4.0
+ */
+export class CombinedByKeyDStream<K, V, C> extends TransformedDStream<readonly [K, V], readonly [K, C]> {
+  readonly combineFunctions: CombineFunctions<V, C>;
+  /** The partitions of the result. */
+  readonly numPartitions: number;
+  #mapSide: MapSideExecutor | undefined;
+
+  constructor(
+    parent: DStreamNode<readonly [K, V]>,
+    kind: string,
+    functions: CombineFunctions<V, C>,
+    numPartitions: number,
+    transform: (rdd: RDD<readonly [K, V]>, time: Time, name: string) => RDD<readonly [K, C]>,
+  ) {
+    super(parent, kind, transform);
+    this.combineFunctions = functions;
+    this.numPartitions = numPartitions;
+  }
+
+  /** From now on the map side runs through `executor` (set by the context at start). */
+  runMapSideWith(executor: MapSideExecutor): void {
+    this.#mapSide = executor;
+  }
+
+  protected override compute(time: Time): RDD<readonly [K, C]> | undefined {
+    const mapSide = this.#mapSide;
+    if (mapSide === undefined) return super.compute(time);
+    const rdd = this.parents[0]!.getOrCompute(time) as RDD<readonly [K, V]> | undefined;
+    return rdd === undefined ? undefined : mapSide.combine(this, rdd, time);
+  }
+
+  override clearOldRDDs(time: Time): void {
+    super.clearOldRDDs(time);
+    this.#mapSide?.forget(this as DStreamNode<unknown>, time);
+  }
+}

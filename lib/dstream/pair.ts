@@ -8,7 +8,7 @@
  */
 import type { RDD } from "../rdd/rdd.ts";
 import type { DStream } from "./dstream.ts";
-import { type DStreamNode, nodeOf, TransformedDStream } from "./_node.ts";
+import { CombinedByKeyDStream, type DStreamNode, nodeOf, TransformedDStream } from "./_node.ts";
 import { checkFunction, checkPartitions } from "./_checks.ts";
 import { dual } from "./_dual.ts";
 import { asGroup } from "../_grouped.ts";
@@ -57,7 +57,8 @@ export const reduceByKey: {
     checkFunction("reduceByKey", "function", f);
     const node = nodeOf(self, "reduceByKey");
     const n = checkPartitions("reduceByKey", node as DStreamNode<unknown>, numPartitions);
-    return new TransformedDStream(node, "reduceByKey", (rdd, _time, name) => rdd.reduceByKey(f, n, name));
+    const functions = { createCombiner: (v: V) => v, mergeValue: f, mergeCombiners: f, isReduce: true };
+    return new CombinedByKeyDStream(node, "reduceByKey", functions, n, (rdd, _time, name) => rdd.reduceByKey(f, n, name));
   },
   undefined,
   (f: unknown) => checkFunction("reduceByKey", "function", f),
@@ -202,9 +203,11 @@ export const combineByKey: {
     checkCombiners(createCombiner, mergeValue, mergeCombiners);
     const node = nodeOf(self, "combineByKey");
     const n = checkPartitions("combineByKey", node as DStreamNode<unknown>, numPartitions);
-    return new TransformedDStream(
+    return new CombinedByKeyDStream(
       node,
       "combineByKey",
+      { createCombiner, mergeValue, mergeCombiners, isReduce: false },
+      n,
       (rdd, _time, name) => rdd.combineByKey(createCombiner, mergeValue, mergeCombiners, n, name),
     );
   },

@@ -1203,4 +1203,36 @@ export class RDD<A> {
   sampleStdev(this: RDD<number>): number {
     return this.stats().sampleStdev;
   }
+
+  /**
+   * A keyed result from a map-side combine done elsewhere (worker threads): `mapOutputs()`
+   * gives, for each partition of `parent` in order, its keys (first-seen order) and one
+   * combiner each. They are merged in partition order with `mergeCombiners` and laid out
+   * exactly as {@link RDD.combineByKey} lays out its result; computed on first read.
+   */
+  static fromMapOutputs<K, C>(
+    parent: RDD<unknown>,
+    numPartitions: number,
+    mapOutputs: () => ReadonlyArray<readonly [ReadonlyArray<K>, ReadonlyArray<C>]>,
+    mergeCombiners: (a: C, b: C) => C,
+    label: string,
+  ): RDD<readonly [K, C]> {
+    checkPartitionCount(numPartitions, "fromMapOutputs's numPartitions");
+    const order = parent.#mapOutputOrder(numPartitions, "hash");
+    return RDD.#keyed(numPartitions, () => {
+      const table = new KeyMap<K, C>();
+      const firstSeenEnds: number[] = [];
+      let combiner: C;
+      const mergeAcross = (c: C): C => call(label, () => mergeCombiners(c, combiner));
+      for (const [keys, combiners] of mapOutputs()) {
+        for (let i = 0; i < keys.length; i++) {
+          combiner = combiners[i]!;
+          const k = keys[i]!;
+          if (!table.update(k, mergeAcross)) table.set(k, combiner);
+        }
+        firstSeenEnds.push(table.size);
+      }
+      return hashPartitioned(table.entries(), numPartitions, order, order === "hash" ? firstSeenEnds : []);
+    });
+  }
 }

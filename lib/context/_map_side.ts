@@ -1,0 +1,154 @@
+/**
+ * The map side of a keyed step (`reduceByKey`, `combineByKey`), as the driver and the
+ * worker threads of `local[n]` both run it: one combiner per key and partition, keys in
+ * first-seen order, the partitions merged afterwards on the driver in partition order
+ * (Spark's map-side combine). Also which nodes may run there, and the graph's signature
+ * the two sides compare.
+ *
+ * @module
+ */
+import type { RDD } from "../rdd/rdd.ts";
+import { KeyMap, KeyReducer } from "../rdd/_keys.ts";
+import { userFunctionError } from "../rdd/user_function_error.ts";
+import { type CombineFunctions, CombinedByKeyDStream, type DStreamNode, TransformedDStream } from "../dstream/_node.ts";
+import { InputDStream } from "../dstream/_input.ts";
+import { CombinedDStream } from "../dstream/multi_stream.ts";
+import type { Time } from "../time/duration.ts";
+import type { OutputOperation } from "./job_scheduler.ts";
+
+/** One partition's map output: its distinct keys in first-seen order, and their combiners. */
+export type MapOutput<K, C> = readonly [ReadonlyArray<K>, ReadonlyArray<C>];
+
+/** The map-side combine of partition `p` of `rdd`; a user function's error is labelled `label` (the node's name). */
+export const combinePartition = <K, V, C>(
+  rdd: RDD<readonly [K, V]>,
+  p: number,
+  functions: CombineFunctions<V, C>,
+  label: string,
+): MapOutput<K, C> => {
+  if (functions.isReduce) {
+    // reduceByKey: the value is the combiner, merged in place (one lookup per record).
+    const f = functions.mergeValue as unknown as (a: V, b: V) => V;
+    const combine = (a: V, b: V): V => {
+      try {
+        return f(a, b);
+      } catch (error) {
+        throw userFunctionError(label, error);
+      }
+    };
+    const table = new KeyReducer<K, V>();
+    rdd.forEachIn(p, (kv) => table.add(kv[0], kv[1], combine));
+    return split(table.entries()) as unknown as MapOutput<K, C>;
+  }
+  const { createCombiner, mergeValue } = functions;
+  const table = new KeyMap<K, C>();
+  let value: V;
+  const merge = (c: C): C => {
+    try {
+      return mergeValue(c, value);
+    } catch (error) {
+      throw userFunctionError(label, error);
+    }
+  };
+  rdd.forEachIn(p, (kv) => {
+    value = kv[1];
+    const k = kv[0];
+    if (!table.update(k, merge)) {
+      let c: C;
+      try {
+        c = createCombiner(value);
+      } catch (error) {
+        throw userFunctionError(label, error);
+      }
+      table.set(k, c);
+    }
+  });
+  return split(table.entries());
+};
+
+const split = <K, C>(entries: ReadonlyArray<readonly [K, C]>): MapOutput<K, C> => {
+  const keys = new Array<K>(entries.length);
+  const combiners = new Array<C>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    keys[i] = entry[0];
+    combiners[i] = entry[1];
+  }
+  return [keys, combiners];
+};
+
+/**
+ * Steps that keep partition `p` a function of the parent's partition `p` alone, with no
+ * state and no use of the batch time: they can run on any thread. (`mapPartitions` sees
+ * the partition's index, the same on every thread.)
+ */
+const NARROW_KINDS: ReadonlySet<string> = new Set(["map", "flatMap", "filter", "mapValues", "flatMapValues", "mapPartitions", "glom"]);
+
+/** True when `node`'s records come from inputs through narrow stateless steps and unions only. */
+const narrowFromInputs = (node: DStreamNode<unknown>): boolean => {
+  if (node instanceof InputDStream) return true;
+  // A TransformedDStream itself, not a subclass (`transform`, windows' steps, keyed steps).
+  if (node instanceof TransformedDStream && Object.getPrototypeOf(node) === TransformedDStream.prototype && NARROW_KINDS.has(node.kind)) {
+    return narrowFromInputs(node.parents[0]!);
+  }
+  if (node instanceof CombinedDStream && node.kind === "union") return node.parents.every(narrowFromInputs);
+  return false;
+};
+
+/** The keyed nodes an output reads whose map side can run on worker threads. */
+export const mapSideNodes = (outputs: ReadonlyArray<OutputOperation>): ReadonlyArray<CombinedByKeyDStream<unknown, unknown, unknown>> => {
+  const found: CombinedByKeyDStream<unknown, unknown, unknown>[] = [];
+  const seen = new Set<DStreamNode<unknown>>();
+  const visit = (node: DStreamNode<unknown>): void => {
+    if (seen.has(node)) return;
+    seen.add(node);
+    if (node instanceof CombinedByKeyDStream && narrowFromInputs(node.parents[0]!)) found.push(node);
+    for (const parent of node.parents) visit(parent);
+  };
+  for (const output of outputs) visit(output.stream);
+  return found;
+};
+
+/**
+ * For each partition of `node`'s RDD at `time` (a node {@link narrowFromInputs}), the
+ * input and the input's partition it is computed from (a union lays its parents'
+ * partitions one after another).
+ */
+export const partitionSources = (node: DStreamNode<unknown>, time: Time): Array<readonly [InputDStream<unknown>, number]> => {
+  if (node instanceof InputDStream) {
+    const n = node.getOrCompute(time)?.numPartitions ?? 0;
+    const sources: Array<readonly [InputDStream<unknown>, number]> = new Array(n);
+    for (let p = 0; p < n; p++) sources[p] = [node, p];
+    return sources;
+  }
+  if (node instanceof CombinedDStream) return node.parents.flatMap((parent) => partitionSources(parent, time));
+  return partitionSources(node.parents[0]!, time);
+};
+
+/**
+ * What the driver and each worker compare before a batch runs: every node an output
+ * reads, by creation order, with its kind, name and parents. Both sides built it with
+ * the same code, so ids (creation order within the context) and names agree.
+ */
+export const graphSignature = (outputs: ReadonlyArray<OutputOperation>): ReadonlyArray<string> => {
+  const nodes = new Map<number, DStreamNode<unknown>>();
+  const visit = (node: DStreamNode<unknown>): void => {
+    if (nodes.has(node.id)) return;
+    nodes.set(node.id, node);
+    for (const parent of node.parents) visit(parent);
+  };
+  for (const output of outputs) visit(output.stream);
+  const lines = [...nodes.values()].sort((a, b) => a.id - b.id).map((node) =>
+    `${node.id} ${node.kind} ${node.name} <- [${node.parents.map((parent) => parent.id).join(",")}]`
+  );
+  return [...lines, ...outputs.map((output) => `output ${output.id} ${output.name} of ${output.stream.id}`)];
+};
+
+/** The first line where two signatures differ, described for an error message. */
+export const signatureDifference = (driver: ReadonlyArray<string>, worker: ReadonlyArray<string>): string | undefined => {
+  const n = Math.max(driver.length, worker.length);
+  for (let i = 0; i < n; i++) {
+    if (driver[i] !== worker[i]) return `the driver has ${driver[i] ?? "nothing more"}, the worker has ${worker[i] ?? "nothing more"}`;
+  }
+  return undefined;
+};
