@@ -21,20 +21,27 @@ import {
   SparkContext,
   StreamingContext,
   union,
+  type Option,
+  some,
+  updateStateByKey,
 } from "../mod.ts";
 
-export type Shape = "wordcount" | "filtered" | "union" | "mixed" | "throwing" | "combine";
+export type Shape = "wordcount" | "filtered" | "union" | "mixed" | "throwing" | "combine" | "files";
 
 export interface JobArgs {
   readonly master: string;
   readonly shape: Shape;
   readonly logLevel?: LogLevel;
+  /** "files": the watched directory, and the manual clock's start. */
+  readonly directory?: string;
+  readonly startTime?: number;
 }
 
 /** What the driver's call built: its inputs, clock, and every output's batches (partitions as collected). */
 export interface Built {
   readonly ssc: StreamingContext;
   readonly clock: ManualClock;
+  /** The queue inputs (none for "files"). */
   readonly inputs: ReadonlyArray<QueueDStream<string>>;
   readonly results: Map<string, Array<ReadonlyArray<ReadonlyArray<unknown>>>>;
   readonly log: string[];
@@ -46,7 +53,7 @@ const words = (line: string): string[] => line.split(" ");
 
 export const createContext = (args: JobArgs): StreamingContext => {
   const log: string[] = [];
-  const clock = new ManualClock();
+  const clock = new ManualClock(args.startTime ?? 0);
   const sc = new SparkContext({ appName: "local-workers", master: args.master, logLevel: args.logLevel ?? "WARN", log: (line) => log.push(line) });
   const ssc = new StreamingContext(sc, Seconds(1), { clock });
   const results = new Map<string, Array<ReadonlyArray<ReadonlyArray<unknown>>>>();
@@ -54,8 +61,13 @@ export const createContext = (args: JobArgs): StreamingContext => {
     results.set(name, []);
     return foreachRDD<unknown>((rdd) => void results.get(name)!.push(rdd.collectPartitions()));
   };
-  const lines = ssc.queueStream<string>([]);
-  const inputs = [lines];
+  const inputs: Array<QueueDStream<string>> = [];
+  const queue = (): QueueDStream<string> => {
+    const input = ssc.queueStream<string>([]);
+    inputs.push(input);
+    return input;
+  };
+  const lines = args.shape === "files" ? ssc.textFileStream(args.directory!) : queue();
   switch (args.shape) {
     case "wordcount":
       pipe(lines, flatMap(words), map((w: string) => [w, 1] as const), reduceByKey((a: number, b: number) => a + b), collect("counts"));
@@ -73,8 +85,7 @@ export const createContext = (args: JobArgs): StreamingContext => {
       );
       break;
     case "union": {
-      const more = ssc.queueStream<string>([]);
-      inputs.push(more);
+      const more = queue();
       pipe(lines, union(more), flatMap(words), map((w: string) => [w, 1] as const), reduceByKey((a: number, b: number) => a + b), collect("counts"));
       break;
     }
@@ -108,6 +119,19 @@ export const createContext = (args: JobArgs): StreamingContext => {
           (a: string[], b: string[]) => [...a, ...b.filter((w) => !a.includes(w))],
         ),
         collect("byLength"),
+      );
+      break;
+    case "files":
+      // Recovery: running counts (state) over a parallel word count of the files.
+      pipe(
+        lines,
+        flatMap(words),
+        map((w: string) => [w, 1] as const),
+        reduceByKey((a: number, b: number) => a + b),
+        updateStateByKey((values: ReadonlyArray<number>, state: Option<number>) =>
+          some(values.reduce((a, b) => a + b, state._tag === "Some" ? state.value : 0))
+        ),
+        collect("running"),
       );
       break;
   }

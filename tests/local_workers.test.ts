@@ -8,6 +8,7 @@ import t from "tap";
 import { Seconds, StreamingContext } from "../mod.ts";
 import { built, type Shape } from "./_local_workers_job.ts";
 import { bin, run } from "./_examples.ts";
+import { dropFile, tempDir } from "./_io.ts";
 
 const JOB = new URL("./_local_workers_job.ts", import.meta.url);
 
@@ -105,6 +106,47 @@ t.test("a user function that throws on a worker fails the batch with the error o
   // The batches before and after it are still counted.
   t.equal(workers.results.get("counts")!.length, 2);
   t.strictSame(sortedRecords(workers, "counts"), sortedRecords(one, "counts"));
+});
+
+t.test("recovery from a checkpoint (fromModule's checkpoint option) works with workers", async (t) => {
+  const START = 100_000;
+  const watched = tempDir("dstreams-watched-");
+  const staging = tempDir("dstreams-staging-");
+  const checkpoints = tempDir("dstreams-ckpt-");
+  t.teardown(() => {
+    watched.cleanup();
+    staging.cleanup();
+    checkpoints.cleanup();
+  });
+  const drop = (name: string, content: string, modTime: number) => dropFile(staging.dir, watched.dir, name, content, modTime);
+  const start = async (startTime: number) => {
+    const args = [{ master: "local[2]", shape: "files", directory: watched.dir, startTime }];
+    const ssc = await StreamingContext.fromModule(JOB, "createContext", { args, checkpoint: checkpoints.dir, minBatchRecords: 0, adaptive: false });
+    const job = built!;
+    const onWorkers: number[] = [];
+    ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => void onWorkers.push(batchInfo.metrics.get("reduceByKey-3")?.["partitionsOnWorkers"] ?? 0) });
+    ssc.start();
+    return { ssc, job, onWorkers };
+  };
+  const first = await start(START);
+  // Two files in one batch: two partitions, one of them on the worker.
+  drop("a.txt", "x y\nx\n", START + 200);
+  drop("b.txt", "y z\n", START + 300);
+  await first.job.clock.advance(Seconds(1));
+  drop("c.txt", "x\n", START + 1500);
+  await first.job.clock.advance(Seconds(1));
+  await first.ssc.stop();
+  // While it is down.
+  drop("d.txt", "z z\n", START + 2500);
+  drop("e.txt", "x\n", START + 2600);
+
+  const second = await start(START + 3000);
+  await second.job.clock.advance(Seconds(1));
+  await second.ssc.stop();
+  const running = second.job.results.get("running")!;
+  t.strictSame(running.at(-1)!.flat().map((r) => JSON.stringify(r)).sort(), ['["x",4]', '["y",2]', '["z",3]'], "the running counts went on from the checkpoint");
+  t.equal(first.onWorkers[0], 1, "the first batch's second file ran on the worker");
+  t.ok(second.onWorkers.includes(1), "after recovery too");
 });
 
 t.test("fromModule's errors say what is wrong", async (t) => {
