@@ -6,7 +6,8 @@
 // Spark's AppendOnlyMap (murmur3 rehash, quadratic probing, capacity 64 doubled past
 // 0.7 full, re-inserting in slot order) and read in slot order. Hashes are drawn from
 // small ranges too, so equal hashes and probe collisions are common; sizes cross the
-// sort's thresholds (24 and 1024 keys per run).
+// sort's thresholds (24, 1024 and 8192 keys per run: insertion, buckets, packed doubles,
+// radix).
 import t from "tap";
 import fc from "fast-check";
 import { RDD } from "../mod.ts";
@@ -56,7 +57,13 @@ const layoutModel = (hashes: ReadonlyArray<number>, n: number, order: MapOutputO
 
 const hashArb = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: -40, max: 40 }));
 const layoutCase = fc.record({
-  hashes: fc.oneof(fc.array(hashArb, { maxLength: 80 }), fc.array(hashArb, { minLength: 900, maxLength: 2600 })),
+  hashes: fc.oneof(
+    fc.array(hashArb, { maxLength: 80 }),
+    fc.array(hashArb, { minLength: 900, maxLength: 2600 }),
+    // Spread hashes with ties: picks from a pool of 200.
+    fc.tuple(fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: 200, maxLength: 200 }), fc.array(fc.nat(199), { minLength: 25, maxLength: 900 }))
+      .map(([pool, picks]) => picks.map((i) => pool[i]!)),
+  ),
   n: fc.integer({ min: 1, max: 4 }),
   order: fc.constantFrom<MapOutputOrder>("hash", "arrival"),
   cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 3 }),
@@ -73,6 +80,21 @@ t.test("the fast layout places every key where the plain definition does", async
     }),
     { numRuns: 120 },
   );
+});
+
+t.test("long runs (radix-sorted) and clustered hashes (the buckets' fallback) are placed as by definition", async (t) => {
+  fc.assert(
+    fc.property(fc.integer({ min: 8193, max: 12000 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.boolean(), (count, seed, clustered) => {
+      let state = seed;
+      const next = (): number => (state = (Math.imul(state, 1103515245) + 12345) | 0);
+      const hashes = Array.from({ length: count }, () => (clustered ? next() % 50 : next()));
+      const fast = layoutOfHashes(Int32Array.from(hashes), 1, "hash", [count]).map((slots) => Array.from(slots));
+      t.strictSame(fast, layoutModel(hashes, 1, "hash", [count]));
+    }),
+    { numRuns: 6 },
+  );
+  const clustered = Array.from({ length: 3000 }, (_, i) => (i * 37) % 61);
+  t.strictSame(layoutOfHashes(Int32Array.from(clustered), 2, "hash", [1000, 3000]).map((s) => Array.from(s)), layoutModel(clustered, 2, "hash", [1000, 3000]));
 });
 
 t.test("appendOnlyMapOrder replays the doublings as the model does", async (t) => {
