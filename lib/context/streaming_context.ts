@@ -433,7 +433,7 @@ export class StreamingContext {
    * started. `ssc.stop()` stops the workers.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { StreamingContext } from "@dstreams/dstreams";
    * // wordcount_job.ts exports: export const createContext = () => { …; return ssc; }
    * const ssc = await StreamingContext.fromModule(new URL("./wordcount_job.ts", import.meta.url));
