@@ -125,12 +125,8 @@ export const partitionSources = (node: DStreamNode<unknown>, time: Time): Array<
   return partitionSources(node.parents[0]!, time);
 };
 
-/**
- * What the driver and each worker compare before a batch runs: every node an output
- * reads, by creation order, with its kind, name and parents. Both sides built it with
- * the same code, so ids (creation order within the context) and names agree.
- */
-export const graphSignature = (outputs: ReadonlyArray<OutputOperation>): ReadonlyArray<string> => {
+/** Every node the outputs read, directly or through their parents, by id. */
+export const nodesReadBy = (outputs: ReadonlyArray<OutputOperation>): Map<number, DStreamNode<unknown>> => {
   const nodes = new Map<number, DStreamNode<unknown>>();
   const visit = (node: DStreamNode<unknown>): void => {
     if (nodes.has(node.id)) return;
@@ -138,6 +134,16 @@ export const graphSignature = (outputs: ReadonlyArray<OutputOperation>): Readonl
     for (const parent of node.parents) visit(parent);
   };
   for (const output of outputs) visit(output.stream);
+  return nodes;
+};
+
+/**
+ * What the driver and each worker compare before a batch runs: every node an output
+ * reads, by creation order, with its kind, name and parents. Both sides built it with
+ * the same code, so ids (creation order within the context) and names agree.
+ */
+export const graphSignature = (outputs: ReadonlyArray<OutputOperation>): ReadonlyArray<string> => {
+  const nodes = nodesReadBy(outputs);
   const lines = [...nodes.values()].sort((a, b) => a.id - b.id).map((node) =>
     `${node.id} ${node.kind} ${node.name} <- [${node.parents.map((parent) => parent.id).join(",")}]`
   );

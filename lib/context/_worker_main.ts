@@ -12,7 +12,7 @@ import { Time } from "../time/duration.ts";
 import { CombinedByKeyDStream, type DStreamNode } from "../dstream/_node.ts";
 import { describeError } from "../_describe.ts";
 import { graphOf, StreamingContext } from "./streaming_context.ts";
-import { combinePartition, graphSignature, type MapOutput } from "./_map_side.ts";
+import { combinePartition, graphSignature, type MapOutput, nodesReadBy } from "./_map_side.ts";
 import type { TaskMessage, WorkerJob, WorkerMessage } from "./_workers.ts";
 
 const port = parentPort;
@@ -27,14 +27,7 @@ const build = async (job: WorkerJob): Promise<{ nodes: Map<number, DStreamNode<u
   const ssc: unknown = await (create as (...args: ReadonlyArray<unknown>) => unknown)(...job.args);
   if (!(ssc instanceof StreamingContext)) throw new TypeError(`${job.exportName} did not return a StreamingContext`);
   const outputs = graphOf(ssc).outputs;
-  const nodes = new Map<number, DStreamNode<unknown>>();
-  const visit = (node: DStreamNode<unknown>): void => {
-    if (nodes.has(node.id)) return;
-    nodes.set(node.id, node);
-    for (const parent of node.parents) visit(parent);
-  };
-  for (const output of outputs) visit(output.stream);
-  return { nodes, signature: graphSignature(outputs) };
+  return { nodes: nodesReadBy(outputs), signature: graphSignature(outputs) };
 };
 
 /** Computes one task's map outputs; the batch's RDDs are forgotten afterwards. */
