@@ -9,27 +9,9 @@
  * is not asserted (the outputs still are).
  */
 import t from "tap";
-import process from "node:process";
-import v8 from "node:v8";
-import { runInNewContext } from "node:vm";
+import { forceGC, heapNow } from "./_heap.ts";
 import { foreachRDD, isSome, ManualClock, map, type Option, pipe, Seconds, some, SparkContext, StreamingContext, updateStateByKey } from "../mod.ts";
 
-/** A full garbage collection where the runtime lets a test ask for one (Node), else undefined. */
-const forceGC: (() => void) | undefined = (() => {
-  try {
-    v8.setFlagsFromString("--expose-gc");
-    const gc: unknown = runInNewContext("gc");
-    return typeof gc === "function" ? () => void gc() : undefined;
-  } catch {
-    return undefined;
-  }
-})();
-
-const heapNow = (): number => {
-  forceGC?.();
-  forceGC?.();
-  return process.memoryUsage().heapUsed;
-};
 
 const KEYS = 200_000;
 const FILL_BATCHES = 4;

@@ -9,27 +9,9 @@
  * are not asserted (the windows' outputs still are).
  */
 import t from "tap";
-import process from "node:process";
-import v8 from "node:v8";
-import { runInNewContext } from "node:vm";
+import { forceGC, heapNow } from "./_heap.ts";
 import { foreachRDD, groupByKeyAndWindow, ManualClock, map, pipe, reduceByKeyAndWindow, Seconds, SparkContext, StreamingContext } from "../mod.ts";
 
-/** A full garbage collection where the runtime lets a test ask for one (Node), else undefined. */
-const forceGC: (() => void) | undefined = (() => {
-  try {
-    v8.setFlagsFromString("--expose-gc");
-    const gc: unknown = runInNewContext("gc");
-    return typeof gc === "function" ? () => void gc() : undefined;
-  } catch {
-    return undefined;
-  }
-})();
-
-const heapNow = (): number => {
-  forceGC?.();
-  forceGC?.();
-  return process.memoryUsage().heapUsed;
-};
 
 const PER_BATCH = 20;
 /** Batch `b`'s words: 20 of a 500-word vocabulary. */
