@@ -6,8 +6,7 @@
 // Spark's AppendOnlyMap (murmur3 rehash, quadratic probing, capacity 64 doubled past
 // 0.7 full, re-inserting in slot order) and read in slot order. Hashes are drawn from
 // small ranges too, so equal hashes and probe collisions are common; sizes cross the
-// sort's thresholds (24, 1024 and 8192 keys per run: insertion, buckets, packed doubles,
-// radix).
+// sort's thresholds (24 and 256 keys per run: insertion, packed doubles, radix).
 import t from "tap";
 import fc from "fast-check";
 import { RDD } from "../mod.ts";
@@ -82,7 +81,7 @@ t.test("the fast layout places every key where the plain definition does", async
   );
 });
 
-t.test("long runs (radix-sorted) and clustered hashes (the buckets' fallback) are placed as by definition", async (t) => {
+t.test("long runs and clustered hashes (radix passes over shared bytes skipped) are placed as by definition", async (t) => {
   fc.assert(
     fc.property(fc.integer({ min: 8193, max: 12000 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.boolean(), (count, seed, clustered) => {
       let state = seed;

@@ -8,7 +8,7 @@
  * @module
  */
 import type { RDD } from "../rdd/rdd.ts";
-import { KeyMap, KeyReducer } from "../rdd/_keys.ts";
+import { KeyMap, KeyReducer, KeySlots } from "../rdd/_keys.ts";
 import { userFunctionError } from "../rdd/user_function_error.ts";
 import { type CombineFunctions, CombinedByKeyDStream, type DStreamNode, TransformedDStream } from "../dstream/_node.ts";
 import { InputDStream } from "../dstream/_input.ts";
@@ -64,6 +64,75 @@ export const combinePartition = <K, V, C>(
     }
   });
   return split(table.entries());
+};
+
+/** Every key's combiner merged over all partitions, keys in first-seen order; the keys first seen in partition p end at `firstSeenEnds[p]`. */
+export interface MergedMapSide<K, C> {
+  readonly keys: ReadonlyArray<K>;
+  readonly combiners: ReadonlyArray<C>;
+  readonly firstSeenEnds: ReadonlyArray<number>;
+}
+
+/** No combiner yet from the partitions before the current one. */
+const NONE: unique symbol = Symbol("no combiner");
+
+/**
+ * The map side of every partition of `rdd` and their merge, on one thread in one pass
+ * and one table: the same combiners, from the same calls of the same functions, as
+ * {@link combinePartition} of each partition merged in partition order (what the
+ * workers' outputs go through), without a table per partition and a second one to merge
+ * them. A key keeps its combiner of the partition being read and the merge of the
+ * earlier ones; the first record of the key in a later partition folds the former into
+ * the latter.
+ */
+export const combineAllPartitions = <K, V, C>(
+  rdd: RDD<readonly [K, V]>,
+  functions: CombineFunctions<V, C>,
+  label: string,
+): MergedMapSide<K, C> => {
+  const { createCombiner, mergeValue, mergeCombiners } = functions;
+  const reduce = functions.isReduce;
+  const slots = new KeySlots<K>();
+  /** Each key's combiner in the partition it was last seen in. */
+  const current: C[] = [];
+  /** Each key's combiners of the partitions before that one, merged. */
+  const earlier: Array<C | typeof NONE> = [];
+  /** The partition each key was last seen in. */
+  const lastSeenIn: number[] = [];
+  const firstSeenEnds: number[] = [];
+  let p = 0;
+  const add = (kv: readonly [K, V]): void => {
+    const i = slots.slotOf(kv[0]);
+    try {
+      if (i === current.length) {
+        current.push(reduce ? kv[1] as unknown as C : createCombiner(kv[1]));
+        earlier.push(NONE);
+        lastSeenIn.push(p);
+      } else if (lastSeenIn[i] === p) {
+        current[i] = mergeValue(current[i]!, kv[1]);
+      } else {
+        const before = earlier[i]!;
+        earlier[i] = before === NONE ? current[i]! : mergeCombiners(before, current[i]!);
+        current[i] = reduce ? kv[1] as unknown as C : createCombiner(kv[1]);
+        lastSeenIn[i] = p;
+      }
+    } catch (error) {
+      throw userFunctionError(label, error);
+    }
+  };
+  for (; p < rdd.numPartitions; p++) {
+    rdd.forEachIn(p, add);
+    firstSeenEnds.push(slots.size);
+  }
+  try {
+    for (let i = 0; i < current.length; i++) {
+      const before = earlier[i]!;
+      if (before !== NONE) current[i] = mergeCombiners(before, current[i]!);
+    }
+  } catch (error) {
+    throw userFunctionError(label, error);
+  }
+  return { keys: slots.keys, combiners: current, firstSeenEnds };
 };
 
 const split = <K, C>(entries: ReadonlyArray<readonly [K, C]>): MapOutput<K, C> => {

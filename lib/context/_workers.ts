@@ -23,7 +23,7 @@ import type { CombinedByKeyDStream, DStreamNode, MapSideExecutor } from "../dstr
 import type { InputDStream } from "../dstream/_input.ts";
 import type { Logger } from "../dstream/_graph.ts";
 import { describeError } from "../_describe.ts";
-import { combinePartition, type MapOutput, partitionSources, signatureDifference } from "./_map_side.ts";
+import { combineAllPartitions, combinePartition, type MapOutput, partitionSources, signatureDifference } from "./_map_side.ts";
 
 /** What a worker thread builds: `module`'s export `exportName`, called with `args`. */
 export interface WorkerJob {
@@ -395,17 +395,17 @@ export class WorkerMapSide implements MapSideExecutor {
     const keyed = node as unknown as CombinedByKeyDStream<unknown, unknown, unknown>;
     const plan = this.#plan(keyed, parent as RDD<readonly [unknown, unknown]>, time);
     const records = plan === "alone" ? this.#inputRecords(keyed, time) : 0;
-    const outputs = typeof plan !== "object"
-      ? () => {
-        // On the driver alone: the same per-partition combine as the workers'.
-        const start = plan === "alone" ? performance.now() : 0;
-        const all: Array<MapOutput<K, C>> = new Array(parent.numPartitions);
-        for (let p = 0; p < all.length; p++) all[p] = combinePartition(parent, p, node.combineFunctions, node.name);
-        if (plan === "alone") this.#alone.add(performance.now() - start, records);
-        return all;
-      }
-      : () => plan.outputs() as ReadonlyArray<MapOutput<K, C>>;
-    return RDD.fromMapOutputs(parent, node.numPartitions, outputs, node.combineFunctions.mergeCombiners, node.name);
+    if (typeof plan === "object") {
+      const outputs = () => plan.outputs() as ReadonlyArray<MapOutput<K, C>>;
+      return RDD.fromMapOutputs(parent, node.numPartitions, outputs, node.combineFunctions.mergeCombiners, node.name);
+    }
+    // On the driver alone: the combiners the workers' way gives, in one pass.
+    return RDD.fromMergedMapSide(parent, node.numPartitions, () => {
+      const start = plan === "alone" ? performance.now() : 0;
+      const merged = combineAllPartitions(parent, node.combineFunctions, node.name);
+      if (plan === "alone") this.#alone.add(performance.now() - start, records);
+      return merged;
+    });
   }
 
   /** The records of the inputs `node` reads, in the batch at `time`. */

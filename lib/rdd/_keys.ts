@@ -322,28 +322,23 @@ export class KeyMap<K, V> {
 }
 
 /**
- * The table of a `reduceByKey`: each key's values merged as they arrive, keys compared
- * as in {@link KeyMap}, in first-arrival order. A key seen before costs one lookup of
- * the table (its index; its running value is replaced in an array), not a `get` and a
- * `set`; the keys and values are kept as two arrays in first-arrival order, so the
- * result is laid out from them without a copy of the table.
+ * Distinct keys, compared as in {@link KeyMap}, numbered 0, 1, 2, … in first-arrival
+ * order: a table that keeps its values in arrays of its own, at each key's slot.
  */
-export class KeyReducer<K, V> {
-  /** Canonical key → its index in `keys` and `values`. */
+export class KeySlots<K> {
+  /** Canonical key → its slot (its index in `keys`). */
   readonly #index = new Map<K, number>();
   /** Content string → canonical key, for the keys compared by content. */
   readonly #canonical = new Map<string, K>();
   /** The canonical keys, in first-arrival order. */
   readonly keys: K[] = [];
-  /** Each key's running value, at its key's index. */
-  readonly values: V[] = [];
 
   get size(): number {
     return this.keys.length;
   }
 
-  /** Merges `value` into `key`'s running value with `combine(old, value)`, or starts it. */
-  add(key: K, value: V, combine: (old: V, value: V) => V): void {
+  /** The slot of `key`; a key not seen before gets the next one, `size` before the call. */
+  slotOf(key: K): number {
     let k = key;
     if (typeof key === "object" && key !== null) {
       const content = contentOf(key);
@@ -355,15 +350,32 @@ export class KeyReducer<K, V> {
     } else if (typeof key === "function") {
       throw notAKey();
     }
-    const values = this.values;
+    const keys = this.keys;
     const i = this.#index.get(k);
-    if (i === undefined) {
-      this.#index.set(k, values.length);
-      this.keys.push(k);
-      values.push(value);
-    } else {
-      values[i] = combine(values[i]!, value);
-    }
+    if (i !== undefined) return i;
+    this.#index.set(k, keys.length);
+    keys.push(k);
+    return keys.length - 1;
+  }
+}
+
+/**
+ * The table of a `reduceByKey`: each key's values merged as they arrive, keys compared
+ * as in {@link KeyMap}, in first-arrival order. A key seen before costs one lookup of
+ * the table (its index; its running value is replaced in an array), not a `get` and a
+ * `set`; the keys and values are kept as two arrays in first-arrival order, so the
+ * result is laid out from them without a copy of the table.
+ */
+export class KeyReducer<K, V> extends KeySlots<K> {
+  /** Each key's running value, at its key's slot. */
+  readonly values: V[] = [];
+
+  /** Merges `value` into `key`'s running value with `combine(old, value)`, or starts it. */
+  add(key: K, value: V, combine: (old: V, value: V) => V): void {
+    const values = this.values;
+    const i = this.slotOf(key);
+    if (i === values.length) values.push(value);
+    else values[i] = combine(values[i]!, value);
   }
 
   /** Every `[key, value]`, as new pairs, in first-arrival order. */

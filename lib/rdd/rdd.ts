@@ -1235,4 +1235,27 @@ export class RDD<A> {
       return hashPartitioned(table.entries(), numPartitions, order, order === "hash" ? firstSeenEnds : []);
     });
   }
+
+  /**
+   * A keyed result from a map-side combine already merged (on the driver alone, see
+   * `combineAllPartitions`): `merged()` gives the distinct keys in first-seen order, the
+   * keys first seen in partition p of `parent` ending at `firstSeenEnds[p]`, with their
+   * combiners. Laid out as {@link RDD.fromMapOutputs} lays out its result; computed on first read.
+   */
+  static fromMergedMapSide<K, C>(
+    parent: RDD<unknown>,
+    numPartitions: number,
+    merged: () => { readonly keys: ReadonlyArray<K>; readonly combiners: ReadonlyArray<C>; readonly firstSeenEnds: ReadonlyArray<number> },
+  ): RDD<readonly [K, C]> {
+    checkPartitionCount(numPartitions, "fromMergedMapSide's numPartitions");
+    const order = parent.#mapOutputOrder(numPartitions, "hash");
+    return RDD.#reduced(numPartitions, () => {
+      const { keys, combiners, firstSeenEnds } = merged();
+      return {
+        keys,
+        values: combiners,
+        layout: hashLayout(keys.length, (i) => keys[i]!, numPartitions, order, order === "hash" ? firstSeenEnds : []),
+      };
+    });
+  }
 }
