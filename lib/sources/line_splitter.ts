@@ -9,6 +9,7 @@ import { Buffer, isUtf8 } from "node:buffer";
 
 const LF = 0x0a;
 const CR = 0x0d;
+const lastIndexOfByte = Uint8Array.prototype.lastIndexOf;
 
 /** The longest line kept whole by default: 64 MiB. */
 export const DEFAULT_MAX_LINE_BYTES: number = 64 * 1024 * 1024;
@@ -132,7 +133,12 @@ export class LineSplitter {
       if (data[0] === LF) data = data.subarray(1);
       this.#skipLeadingLF = false;
     }
-    const end = Math.max(data.lastIndexOf(LF), data.lastIndexOf(CR));
+    // The last terminator: the last "\n", or a "\r" after it (looked for in the tail
+    // only, not the whole chunk). Typed arrays' own lastIndexOf: Deno's Buffer one is
+    // a loop in JavaScript, several times slower.
+    const lastLF = lastIndexOfByte.call(data, LF);
+    const lastCR = lastIndexOfByte.call(data.subarray(lastLF + 1), CR);
+    const end = lastCR < 0 ? lastLF : lastLF + 1 + lastCR;
     if (end < 0) return { text: undefined, rest: data.length > 0 ? this.#hold(data) : [] };
     // A "\n" right after this "\r" belongs to it only when the "\r" is the chunk's last byte:
     // after "50%\r100%", a "\n" ends the line "100%".
