@@ -127,33 +127,67 @@ const percentile = (samples: ReadonlyArray<readonly [number, number]>, q: number
   return sorted.at(-1)?.[0] ?? Number.NaN;
 };
 
+/** How a run's context is set up: on one thread, or `local[2]` with a worker thread. */
+export interface LatencySetup {
+  readonly name: string;
+  readonly master: string;
+  /** Spark's `spark.streaming.blockInterval`: a batch has about BATCH_MS ÷ this many partitions. */
+  readonly blockIntervalMs: number;
+  /** Built with `StreamingContext.fromModule` (the map side of the word count on worker threads). */
+  readonly workers: boolean;
+}
+
+export const LATENCY_SETUPS: ReadonlyArray<LatencySetup> = [
+  { name: "one thread", master: "local[1]", blockIntervalMs: 200, workers: false },
+  { name: "local[2], 50 ms blocks", master: "local[2]", blockIntervalMs: 50, workers: true },
+];
+
+// ---------------------------------------------------------------------------------------
+// the job (fromModule imports this module on the worker threads too: no side effects)
+// ---------------------------------------------------------------------------------------
+
+/** Where the driver's marker output hands each batch's markers (never called on a worker). */
+let onMarkers: ((markers: ReadonlyArray<string>) => void) | undefined;
+
+/** The word count, with a second output that reads the feeder's markers. */
+export const createLatencyContext = (port: number, master: string, blockIntervalMs: number): StreamingContext => {
+  const ssc = new StreamingContext(new SparkContext({ appName: "latency", master, logLevel: "ERROR" }), Milliseconds(BATCH_MS), {
+    blockInterval: Milliseconds(blockIntervalMs),
+  });
+  const lines = ssc.socketTextStream("127.0.0.1", port, { backpressure: false });
+  pipe(
+    lines,
+    flatMap((line: string) => line.split(" ")),
+    map((word: string) => [word, 1] as const),
+    reduceByKey((a: number, b: number) => a + b),
+    foreachRDD((rdd) => void rdd.collect()),
+  );
+  pipe(
+    lines,
+    filter((line: string) => line.startsWith("#t ")),
+    foreachRDD((rdd) => onMarkers?.(rdd.collect())),
+  );
+  return ssc;
+};
+
 /** Runs word count at `rate` lines/s for `durationMs` on the system clock. */
-export const latencyStep = async (payload: string, rate: number, durationMs: number): Promise<LatencyStep> => {
+export const latencyStep = async (payload: string, rate: number, durationMs: number, setup: LatencySetup = LATENCY_SETUPS[0]!): Promise<LatencyStep> => {
   const feeder = await startFeeder(payload, rate, durationMs);
   try {
-    const ssc = new StreamingContext(new SparkContext({ appName: "latency", logLevel: "ERROR" }), Milliseconds(BATCH_MS));
-    const lines = ssc.socketTextStream("127.0.0.1", feeder.port, { backpressure: false });
-    pipe(
-      lines,
-      flatMap((line: string) => line.split(" ")),
-      map((word: string) => [word, 1] as const),
-      reduceByKey((a: number, b: number) => a + b),
-      foreachRDD((rdd) => void rdd.collect()),
-    );
+    const args = [feeder.port, setup.master, setup.blockIntervalMs] as const;
+    const ssc = setup.workers
+      ? await StreamingContext.fromModule(new URL(import.meta.url), "createLatencyContext", { args })
+      : createLatencyContext(...args);
     const samples: Array<readonly [number, number]> = [];
     let processed = 0;
-    pipe(
-      lines,
-      filter((line: string) => line.startsWith("#t ")),
-      foreachRDD((rdd) => {
-        const now = performance.timeOrigin + performance.now();
-        for (const marker of rdd.collect()) {
-          const [, at, n] = marker.split(" ");
-          samples.push([now - Number(at), Number(n)]);
-          processed += Number(n);
-        }
-      }),
-    );
+    onMarkers = (markers) => {
+      const now = performance.timeOrigin + performance.now();
+      for (const marker of markers) {
+        const [, at, n] = marker.split(" ");
+        samples.push([now - Number(at), Number(n)]);
+        processed += Number(n);
+      }
+    };
     const delays: number[] = [];
     ssc.addStreamingListener({ onBatchCompleted: ({ batchInfo }) => void delays.push(batchInfo.schedulingDelay ?? 0) });
     ssc.start();
@@ -180,36 +214,46 @@ export const latencyStep = async (payload: string, rate: number, durationMs: num
   }
 };
 
-export interface LatencyReport {
-  readonly batchMs: number;
+/** One setup's figures: the first rate, the ladder, the highest rate sustained. */
+export interface LatencyRun {
+  readonly setup: LatencySetup;
   readonly at50k: LatencyStep;
   readonly ladder: ReadonlyArray<LatencyStep>;
   readonly highestSustained: LatencyStep | undefined;
 }
 
-/** The whole scenario (quick: 1 s steps, one ladder rung). */
-export const runLatency = async (quick: boolean, log: (line: string) => void): Promise<LatencyReport> => {
+export interface LatencyReport {
+  readonly batchMs: number;
+  readonly runs: ReadonlyArray<LatencyRun>;
+}
+
+/** The whole scenario, for each setup (quick: 1 s steps, one ladder rung). */
+export const runLatency = async (quick: boolean, log: (line: string) => void, setups: ReadonlyArray<LatencySetup> = LATENCY_SETUPS): Promise<LatencyReport> => {
   const dir = mkdtempSync(join(tmpdir(), "dstreams-latency-"));
   try {
     const [lines] = lineBatches({ batches: 1, linesPerBatch: 100_000, wordsPerLine: WORDS_PER_LINE, vocabulary: theVocabulary(), seed: 909 });
     const payload = join(dir, "lines.txt");
     writeFileSync(payload, `${lines!.join("\n")}\n`);
     const stepMs = quick ? 1_000 : 5_000;
-    const show = (s: LatencyStep) =>
-      `[latency] ${s.rate.toLocaleString("en-US")} lines/s: p50 ${s.p50Ms.toFixed(0)} ms, p99 ${s.p99Ms.toFixed(0)} ms, late scheduling delay ${s.lateSchedulingDelayMs.toFixed(0)} ms, ${s.processed}/${s.sent} lines${s.sustained ? "" : " (not sustained)"}`;
-    if (!quick) log(show(await latencyStep(payload, 50_000, 2_000)) + " (warm-up)");
-    const at50k = await latencyStep(payload, quick ? 20_000 : 50_000, stepMs);
-    log(show(at50k));
-    const ladder: LatencyStep[] = [];
-    const rates = quick ? [40_000] : [100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 800_000, 1_000_000];
-    for (const rate of rates) {
-      const step = await latencyStep(payload, rate, stepMs);
-      log(show(step));
-      ladder.push(step);
-      if (!step.sustained) break;
+    const runs: LatencyRun[] = [];
+    for (const setup of setups) {
+      const show = (s: LatencyStep) =>
+        `[latency] ${setup.name}: ${s.rate.toLocaleString("en-US")} lines/s: p50 ${s.p50Ms.toFixed(0)} ms, p99 ${s.p99Ms.toFixed(0)} ms, late scheduling delay ${s.lateSchedulingDelayMs.toFixed(0)} ms, ${s.processed}/${s.sent} lines${s.sustained ? "" : " (not sustained)"}`;
+      if (!quick) log(show(await latencyStep(payload, 50_000, 2_000, setup)) + " (warm-up)");
+      const at50k = await latencyStep(payload, quick ? 20_000 : 50_000, stepMs, setup);
+      log(show(at50k));
+      const ladder: LatencyStep[] = [];
+      const rates = quick ? [40_000] : [100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 800_000, 1_000_000];
+      for (const rate of rates) {
+        const step = await latencyStep(payload, rate, stepMs, setup);
+        log(show(step));
+        ladder.push(step);
+        if (!step.sustained) break;
+      }
+      const highestSustained = [at50k, ...ladder].filter((s) => s.sustained).at(-1);
+      runs.push({ setup, at50k, ladder, highestSustained });
     }
-    const highestSustained = [at50k, ...ladder].filter((s) => s.sustained).at(-1);
-    return { batchMs: BATCH_MS, at50k, ladder, highestSustained };
+    return { batchMs: BATCH_MS, runs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -219,14 +263,17 @@ const fmtStep = (s: LatencyStep): string =>
   `${s.rate.toLocaleString("en-US").padStart(9)} lines/s  p50 ${s.p50Ms.toFixed(0).padStart(5)} ms  p99 ${s.p99Ms.toFixed(0).padStart(5)} ms  max ${s.maxMs.toFixed(0).padStart(5)} ms  sched. delay (2nd half) ≤ ${s.lateSchedulingDelayMs.toFixed(0).padStart(5)} ms  ${s.processed.toLocaleString("en-US")}/${s.sent.toLocaleString("en-US")} lines  ${s.sustained ? "sustained" : "NOT sustained"}`;
 
 export const formatLatency = (r: LatencyReport): string => {
-  const top = r.highestSustained;
-  const met = top !== undefined && top.rate >= 500_000 && top.p99Ms < 2 * r.batchMs;
+  // Met by a rate of 500k lines/s or more sustained with p99 under two intervals (a higher rate may be sustained with a longer p99).
+  const met = r.runs.some(({ at50k, ladder }) => [at50k, ...ladder].some((s) => s.sustained && s.rate >= 500_000 && s.p99Ms < 2 * r.batchMs));
   return [
     `latency: word count from a loopback socket, system clock, ${r.batchMs} ms batches (backpressure off)`,
-    `  at ${r.at50k.rate.toLocaleString("en-US")} lines/s: p50 ${r.at50k.p50Ms.toFixed(0)} ms, p99 ${r.at50k.p99Ms.toFixed(0)} ms (${r.at50k.processed.toLocaleString("en-US")} lines)`,
-    "  ladder:",
-    ...[r.at50k, ...r.ladder].map((s) => `    ${fmtStep(s)}`),
-    `  highest sustained rate: ${top === undefined ? "none" : `${top.rate.toLocaleString("en-US")} lines/s (p99 ${top.p99Ms.toFixed(0)} ms)`}`,
+    ...r.runs.flatMap(({ setup, at50k, ladder, highestSustained: top }) => [
+      `  ${setup.name} (${setup.master}, blockInterval ${setup.blockIntervalMs} ms${setup.workers ? ", worker threads" : ""}):`,
+      `    at ${at50k.rate.toLocaleString("en-US")} lines/s: p50 ${at50k.p50Ms.toFixed(0)} ms, p99 ${at50k.p99Ms.toFixed(0)} ms (${at50k.processed.toLocaleString("en-US")} lines)`,
+      "    ladder:",
+      ...[at50k, ...ladder].map((s) => `      ${fmtStep(s)}`),
+      `    highest sustained rate: ${top === undefined ? "none" : `${top.rate.toLocaleString("en-US")} lines/s (p99 ${top.p99Ms.toFixed(0)} ms)`}`,
+    ]),
     `  ${met ? "met " : "MISS"}  sustained ≥ 500,000 lines/s with p99 < 2 intervals (issue 14, target 6)`,
   ].join("\n");
 };

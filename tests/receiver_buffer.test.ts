@@ -8,46 +8,68 @@ import t from "tap";
 import fc from "fast-check";
 import { count, foreachRDD, pipe, Seconds, window } from "../mod.ts";
 import { LineBlock, LineSplitter } from "../lib/sources/line_splitter.ts";
-import { RecordQueue, type TakenRecords } from "../lib/sources/_receiver_stream.ts";
+import { RecordQueue, type TakenBlocks, type TakenRecords } from "../lib/sources/_receiver_stream.ts";
 import { testContext } from "./_contexts.ts";
 import { listen, trackedServer, until } from "./_io.ts";
 
 const recordsOf = <T>(taken: TakenRecords<T>): T[] =>
   "array" in taken ? taken.array : taken.pieces.flatMap((piece) => (Array.isArray(piece) ? piece : piece.records()));
 
+/** A taken batch's records, block by block. */
+const blocksOf = <T>(taken: TakenBlocks<T>): T[][] => taken.blocks.map(recordsOf);
+
 const block = (lines: ReadonlyArray<string>): LineBlock => new LineBlock(lines.join("\n"), lines.length);
 
-t.test("the queue hands out records in the order they were stored, however batches cut them", async (t) => {
-  type Step = { kind: "one"; value: string } | { kind: "all"; values: string[] } | { kind: "packed"; values: string[] } | { kind: "take"; n: number };
+/** Records stored with their blocks, grouped as a batch should get them: runs of one block. */
+const groupedByBlock = <T>(stored: ReadonlyArray<readonly [T, number]>): T[][] => {
+  const groups: T[][] = [];
+  for (let i = 0; i < stored.length; i++) {
+    if (i === 0 || stored[i]![1] !== stored[i - 1]![1]) groups.push([]);
+    groups.at(-1)!.push(stored[i]![0]);
+  }
+  return groups;
+};
+
+t.test("the queue hands out records in the order they were stored, one partition per block, however batches cut them", async (t) => {
+  type Step =
+    | { kind: "one"; value: string }
+    | { kind: "all"; values: string[] }
+    | { kind: "packed"; values: string[] }
+    | { kind: "take"; n: number }
+    | { kind: "next block" };
   const word = fc.string({ minLength: 0, maxLength: 3 }).filter((s) => !s.includes("\n"));
   const step: fc.Arbitrary<Step> = fc.oneof(
     word.map((value) => ({ kind: "one", value }) as const),
     fc.array(word, { maxLength: 5 }).map((values) => ({ kind: "all", values }) as const),
     fc.array(word, { minLength: 1, maxLength: 5 }).map((values) => ({ kind: "packed", values }) as const),
     fc.nat(12).map((n) => ({ kind: "take", n }) as const),
+    fc.constant({ kind: "next block" } as const),
   );
   fc.assert(fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
     const queue = new RecordQueue<string>();
-    const model: string[] = [];
+    const model: Array<readonly [string, number]> = [];
+    let current = 0;
     for (const s of steps) {
       if (s.kind === "one") {
-        queue.pushOne(s.value);
-        model.push(s.value);
+        queue.pushOne(s.value, current);
+        model.push([s.value, current]);
       } else if (s.kind === "all") {
-        queue.pushAll(s.values);
-        model.push(...s.values);
+        queue.pushAll(s.values, current);
+        model.push(...s.values.map((v) => [v, current] as const));
       } else if (s.kind === "packed") {
-        queue.pushPacked(block(s.values));
-        model.push(...s.values);
+        queue.pushPacked(block(s.values), current);
+        model.push(...s.values.map((v) => [v, current] as const));
+      } else if (s.kind === "next block") {
+        current++;
       } else {
         const expected = model.splice(0, s.n);
         const taken = queue.take(s.n);
-        t.same(recordsOf(taken), expected);
-        if (!("array" in taken)) t.equal(taken.count, expected.length);
+        t.same(blocksOf(taken), groupedByBlock(expected));
+        t.equal(taken.count, expected.length);
       }
       t.equal(queue.length, model.length);
     }
-    t.same(recordsOf(queue.take(Infinity)), model);
+    t.same(blocksOf(queue.take(Infinity)), groupedByBlock(model));
     t.equal(queue.length, 0);
   }), { numRuns: 200 });
 });
@@ -58,7 +80,7 @@ t.test("the queue keeps a copy of a stored array: the receiver may reuse its own
   queue.pushAll(mine);
   mine[0] = 99;
   mine.length = 1;
-  t.same(recordsOf(queue.take(10)), [1, 2, 3]);
+  t.same(blocksOf(queue.take(10)), [[1, 2, 3]]);
 });
 
 t.test("a line block's lines are the lines push gives, for any text cut into any reads", async (t) => {

@@ -14,7 +14,7 @@ import { type QueueDStream, QueueInputDStream, type QueueStreamOptions } from ".
 import { type SocketTextDStream, SocketTextInputDStream, type SocketTextStreamOptions } from "../sources/socket.ts";
 import { type FileDStream, FileInputDStream, type FileFormat, type FileStreamOptions, fixedLength, textLines } from "../sources/file.ts";
 import type { Receiver, ReceiverDStream, ReceiverOptions } from "../sources/receiver.ts";
-import { ReceiverInputDStream } from "../sources/_receiver_stream.ts";
+import { checkBlockInterval, ReceiverInputDStream } from "../sources/_receiver_stream.ts";
 import { checkMaxRate, checkRateSettings } from "../sources/rate_limiter.ts";
 import type { StreamingListener } from "./listener.ts";
 import { JobScheduler } from "./job_scheduler.ts";
@@ -60,6 +60,13 @@ export interface StreamingContextOptions {
   readonly receiverMaxRate?: number;
   /** The default `maxBufferedRecords` of every receiver (see `ReceiverOptions`). */
   readonly receiverMaxBufferedRecords?: number;
+  /**
+   * The default `blockInterval` of every receiver (Spark's `spark.streaming.blockInterval`,
+   * 200 ms): records a receiver stores within one interval make one partition of their
+   * batch. Set it below the batch interval for several partitions per batch, e.g. for
+   * `local[n]`'s worker threads.
+   */
+  readonly blockInterval?: Duration;
   /**
    * Backpressure (Spark's `spark.streaming.backpressure.enabled`), on by default: after
    * each batch a PID estimator sets the rate each receiver's next batch takes. `false`
@@ -213,9 +220,11 @@ const receiverDefaultsOf = (options: StreamingContextOptions): ReceiverOptions =
     );
   }
   const rates = checkRateSettings(options, "StreamingContext");
+  if (options.blockInterval !== undefined) checkBlockInterval(options.blockInterval, "StreamingContext");
   return {
     ...(maxRate === undefined ? {} : { maxRate }),
     ...(maxBuffered === undefined ? {} : { maxBufferedRecords: maxBuffered }),
+    ...(options.blockInterval === undefined ? {} : { blockInterval: options.blockInterval }),
     ...rates,
   };
 };

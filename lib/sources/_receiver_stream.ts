@@ -37,6 +37,17 @@ const checkDelay = (delay: unknown, name: string, where: string, fallback: numbe
   return delay.milliseconds;
 };
 
+/** Spark's default `spark.streaming.blockInterval`. */
+export const DEFAULT_BLOCK_INTERVAL_MS = 200;
+
+export const checkBlockInterval = (interval: unknown, where: string): number => {
+  if (interval === undefined) return DEFAULT_BLOCK_INTERVAL_MS;
+  if (!(interval instanceof Duration) || !(interval.milliseconds > 0)) {
+    throw new TypeError(`${where}'s blockInterval must be a positive Duration such as Milliseconds(50) (Spark's spark.streaming.blockInterval), got ${interval instanceof Duration ? interval.toString() : typeof interval}`);
+  }
+  return interval.milliseconds;
+};
+
 const checkBufferBound = (n: unknown, where: string): number | undefined => {
   if (n === undefined) return undefined;
   if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) {
@@ -59,8 +70,14 @@ export interface PackedRecords<T> {
 
 type Stored<T> = T[] | PackedRecords<T>;
 
-/** What a batch takes from the queue: one array, or the stored pieces to read in order. */
+/** One block a batch takes from the queue: one array, or the stored pieces to read in order. */
 export type TakenRecords<T> = { readonly array: T[] } | { readonly pieces: ReadonlyArray<Stored<T>>; readonly count: number };
+
+/** What a batch takes from the queue: its blocks, in order (one partition each), and their records in all. */
+export interface TakenBlocks<T> {
+  readonly blocks: ReadonlyArray<TakenRecords<T>>;
+  readonly count: number;
+}
 
 const countOf = <T>(stored: Stored<T>): number => (Array.isArray(stored) ? stored.length : (stored as PackedRecords<T>).count);
 
@@ -70,9 +87,14 @@ const countOf = <T>(stored: Stored<T>): number => (Array.isArray(stored) ? store
  * hundreds of thousands of elements, outlives young-generation GCs, and every record pushed
  * onto it then goes through V8's slow write barrier (socket ingest ran at half the speed of
  * a loop that only splits lines). Batches take whole pieces; arrays are joined once.
+ *
+ * Each piece belongs to the block it was stored in (Spark's `BlockGenerator` cuts one
+ * every `blockInterval`): a batch's blocks become its RDD's partitions.
  */
 export class RecordQueue<T> {
   #pieces: Stored<T>[] = [];
+  /** The block of each piece, in the same order. */
+  #blocks: number[] = [];
   /** The last array while single records are appended to it. */
   #open: T[] | undefined;
   #length = 0;
@@ -83,11 +105,16 @@ export class RecordQueue<T> {
     return this.#length;
   }
 
-  pushOne(record: T): void {
+  #add(piece: Stored<T>, block: number): void {
+    this.#pieces.push(piece);
+    this.#blocks.push(block);
+  }
+
+  pushOne(record: T, block = 0): void {
     let open = this.#open;
-    if (open === undefined || open.length >= SINGLES_PER_ARRAY) {
+    if (open === undefined || open.length >= SINGLES_PER_ARRAY || this.#blocks[this.#blocks.length - 1] !== block) {
       open = [];
-      this.#pieces.push(open);
+      this.#add(open, block);
       this.#open = open;
     }
     open.push(record);
@@ -95,58 +122,75 @@ export class RecordQueue<T> {
   }
 
   /** Appends a copy of `records` (the caller may reuse its array). */
-  pushAll(records: ReadonlyArray<T>): void {
+  pushAll(records: ReadonlyArray<T>, block = 0): void {
     const n = records.length;
     if (n === 0) return;
     const copy: T[] = [];
     for (let i = 0; i < n; i++) copy.push(records[i]!);
-    this.#pieces.push(copy);
+    this.#add(copy, block);
     this.#open = undefined;
     this.#length += n;
   }
 
-  pushPacked(records: PackedRecords<T>): void {
+  pushPacked(records: PackedRecords<T>, block = 0): void {
     if (records.count === 0) return;
-    this.#pieces.push(records);
+    this.#add(records, block);
     this.#open = undefined;
     this.#length += records.count;
     this.#packed++;
   }
 
-  /** Removes the `n` oldest records (all of them when `n` ≥ length), in order. */
-  take(n: number): TakenRecords<T> {
-    if (n >= this.#length) {
-      const pieces = this.#pieces;
-      const count = this.#length;
-      const packed = this.#packed;
-      this.#pieces = [];
-      this.#open = undefined;
-      this.#length = 0;
-      this.#packed = 0;
-      return packed === 0 ? { array: joined(pieces as T[][]) } : { pieces, count };
-    }
+  /** Removes the `n` oldest records (all of them when `n` ≥ length), in order, by block. */
+  take(n: number): TakenBlocks<T> {
     const pieces = this.#pieces;
-    let whole = 0;
-    let count = 0;
-    while (count + countOf(pieces[whole]!) <= n) count += countOf(pieces[whole++]!);
+    const blocks = this.#blocks;
+    let whole = pieces.length;
+    let count = this.#length;
+    let cut = 0;
+    if (n < this.#length) {
+      whole = 0;
+      count = 0;
+      while (count + countOf(pieces[whole]!) <= n) count += countOf(pieces[whole++]!);
+      cut = n - count;
+    }
     const taken = pieces.splice(0, whole);
-    const cut = n - count;
+    const takenBlocks = blocks.splice(0, whole);
     if (cut > 0) {
       // The piece the limit falls in is split: a packed one is unpacked first.
       const first = pieces[0]!;
       const records = Array.isArray(first) ? first : first.records();
       if (!Array.isArray(first)) this.#packed--;
       taken.push(records.slice(0, cut));
+      takenBlocks.push(blocks[0]!);
       pieces[0] = records.slice(cut);
       if (this.#open === first) this.#open = pieces[0];
     }
-    this.#length -= n;
-    let packedTaken = 0;
-    for (const piece of taken) if (!Array.isArray(piece)) packedTaken++;
-    this.#packed -= packedTaken;
-    return packedTaken === 0 ? { array: joined(taken as T[][]) } : { pieces: taken, count: n };
+    if (pieces.length === 0) this.#open = undefined;
+    const total = count + cut;
+    this.#length -= total;
+    for (const piece of taken) if (!Array.isArray(piece)) this.#packed--;
+    // Consecutive pieces of one block make one partition.
+    const grouped: TakenRecords<T>[] = [];
+    let from = 0;
+    for (let i = 1; i <= taken.length; i++) {
+      if (i < taken.length && takenBlocks[i] === takenBlocks[from]) continue;
+      grouped.push(recordsOf(taken.slice(from, i)));
+      from = i;
+    }
+    return { blocks: grouped, count: total };
   }
 }
+
+/** One block's pieces: joined into one array when none is packed. */
+const recordsOf = <T>(pieces: Stored<T>[]): TakenRecords<T> => {
+  let count = 0;
+  let packed = false;
+  for (const piece of pieces) {
+    count += countOf(piece);
+    if (!Array.isArray(piece)) packed = true;
+  }
+  return packed ? { pieces, count } : { array: joined(pieces as T[][]) };
+};
 
 /** Arrays passed to one `concat` call at most (its arguments live on the stack). */
 const CONCAT_ARGUMENTS = 8192;
@@ -161,21 +205,32 @@ const joined = <T>(arrays: ReadonlyArray<T[]>): T[] => {
   return out;
 };
 
+/** The records of one taken block, read in order (packed pieces unpacked as they are read). */
+const forEachRecordOf = <T>(block: TakenRecords<T>, emit: (record: T) => void): void => {
+  if ("array" in block) {
+    const records = block.array;
+    for (let i = 0; i < records.length; i++) emit(records[i]!);
+    return;
+  }
+  const pieces = block.pieces;
+  for (let k = 0; k < pieces.length; k++) {
+    const piece = pieces[k]!;
+    const records = Array.isArray(piece) ? piece : piece.records();
+    for (let i = 0; i < records.length; i++) emit(records[i]!);
+  }
+};
+
 /**
- * A batch's RDD of what it took. Packed pieces are unpacked each time a partition is read:
- * a stream read more than once is cached by the graph (so they are unpacked once), and one
- * read once lets its records go as soon as they are used.
+ * A batch's RDD of what it took: one partition per block (Spark's `BlockRDD`), one empty
+ * partition when it took nothing. Packed pieces are unpacked each time a partition is
+ * read: a stream read more than once is cached by the graph (so they are unpacked once),
+ * and one read once lets its records go as soon as they are used.
  */
-const rddOf = <T>(taken: TakenRecords<T>): RDD<T> => {
-  if ("array" in taken) return RDD.fromArray(taken.array);
-  const pieces = taken.pieces;
-  return new RDD<T>(1, (_p, emit) => {
-    for (let k = 0; k < pieces.length; k++) {
-      const piece = pieces[k]!;
-      const records = Array.isArray(piece) ? piece : piece.records();
-      for (let i = 0; i < records.length; i++) emit(records[i]!);
-    }
-  });
+const rddOf = <T>(taken: TakenBlocks<T>): RDD<T> => {
+  const blocks = taken.blocks;
+  if (blocks.length === 0) return RDD.fromArray<T>([]);
+  if (blocks.every((block) => "array" in block)) return RDD.fromPartitions(blocks.map((block) => (block as { readonly array: T[] }).array));
+  return new RDD<T>(blocks.length, (p, emit) => forEachRecordOf(blocks[p]!, emit));
 };
 
 /**
@@ -197,6 +252,8 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   readonly #maxDelay: number;
   #delay: number;
   readonly #buffer = new RecordQueue<T>();
+  /** Spark's `blockInterval`, in milliseconds: records stored within one interval make one block, one partition of their batch. */
+  readonly blockIntervalMs: number;
   #spaceWaiters: Array<() => void> = [];
   #state: "initialized" | "started" | "stopping" | "stopped" = "initialized";
   /** Aborts when the current run of the receiver stops: ends its `every`, `run` and `sleep`. */
@@ -231,9 +288,11 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     const bound = checkBufferBound(options?.maxBufferedRecords, kind);
     const minDelay = checkDelay(options?.minRestartDelay, "minRestartDelay", kind, 100);
     const maxDelay = checkDelay(options?.maxRestartDelay, "maxRestartDelay", kind, 2000);
+    const blockInterval = checkBlockInterval(options?.blockInterval, kind);
     super(context, kind);
     this.receiver = receiver;
     this.maxRate = maxRate;
+    this.blockIntervalMs = blockInterval;
     const perBatch = maxRate === undefined ? undefined : Math.ceil((maxRate * context.batchDuration.milliseconds) / 1000);
     this.maxBufferedRecords = bound ?? (perBatch === undefined ? DEFAULT_MAX_BUFFERED : Math.max(MIN_ADMITTED, 2 * perBatch));
     if (perBatch !== undefined && this.maxBufferedRecords < perBatch) {
@@ -306,7 +365,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
 
   /** Logged records (or, without a log, stored ones) enter the buffer. */
   #deliver(records: ReadonlyArray<T>): boolean {
-    this.#buffer.pushAll(records);
+    this.#buffer.pushAll(records, this.#currentBlock());
     this.#received += records.length;
     return this.#stored();
   }
@@ -492,7 +551,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       void log.add([record]);
       return this.#waiting() < this.#admitted();
     }
-    this.#buffer.pushOne(record);
+    this.#buffer.pushOne(record, this.#currentBlock());
     this.#received++;
     return this.#stored();
   }
@@ -509,7 +568,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
       return this.#waiting() < this.#admitted();
     }
     const array = Array.isArray(records) ? records as ReadonlyArray<T> : [...records];
-    this.#buffer.pushAll(array);
+    this.#buffer.pushAll(array, this.#currentBlock());
     this.#received += array.length;
     return this.#stored();
   }
@@ -518,9 +577,14 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     const log = this.#log;
     // The log keeps records, not their packed form.
     if (log !== undefined) return this.#storeMany(records.records());
-    this.#buffer.pushPacked(records);
+    this.#buffer.pushPacked(records, this.#currentBlock());
     this.#received += records.count;
     return this.#stored();
+  }
+
+  /** The block a record stored now belongs to: the clock's time in whole block intervals. */
+  #currentBlock(): number {
+    return Math.floor(this.context.clock.now() / this.blockIntervalMs);
   }
 
   #stored(): boolean {
@@ -584,6 +648,6 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     }
     const taken = buffer.take(allowed);
     if (buffer.length < this.#admitted()) this.#wakeProducers();
-    return { rdd: rddOf(taken), count: "array" in taken ? taken.array.length : taken.count };
+    return { rdd: rddOf(taken), count: taken.count };
   }
 }

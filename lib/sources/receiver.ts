@@ -61,6 +61,13 @@ export interface ReceiverOptions {
   readonly minRestartDelay?: Duration;
   /** The longest wait before a restart (default 2 s, Spark's `receiverRestartDelay`). */
   readonly maxRestartDelay?: Duration;
+  /**
+   * Records stored within one block interval make one block, and each block one
+   * partition of its batch's RDD (Spark's `spark.streaming.blockInterval`): about
+   * batch interval ÷ block interval partitions per batch, which `local[n]`'s worker
+   * threads share. Default 200 ms, or the context's `blockInterval`.
+   */
+  readonly blockInterval?: Duration;
 }
 
 /** `T`, unless it is itself an array type: then single records go through `storeRecord`. */
