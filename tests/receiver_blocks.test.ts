@@ -46,26 +46,19 @@ t.test("records stored in different block intervals of one batch are different p
 });
 
 t.test("the context's blockInterval sets every receiver's; a receiver's own wins", async (t) => {
-  {
-    const { clock, ssc, probe, partitions } = setup({ context: Milliseconds(1000) });
+  /** One batch: "a" at 0 ms, "b" at 500 ms. */
+  const partitionsWith = async (options: { readonly context?: Duration; readonly receiver?: Duration }) => {
+    const { clock, ssc, probe, partitions } = setup(options);
     ssc.start();
     probe.put("a");
     await clock.advance(Milliseconds(500));
     probe.put("b");
     await clock.advance(Milliseconds(500));
     await ssc.stop();
-    t.same(partitions, [[["a", "b"]]], "one block per second: one partition");
-  }
-  {
-    const { clock, ssc, probe, partitions } = setup({ context: Milliseconds(1000), receiver: Milliseconds(100) });
-    ssc.start();
-    probe.put("a");
-    await clock.advance(Milliseconds(500));
-    probe.put("b");
-    await clock.advance(Milliseconds(500));
-    await ssc.stop();
-    t.same(partitions, [[["a"], ["b"]]]);
-  }
+    return partitions;
+  };
+  t.same(await partitionsWith({ context: Milliseconds(1000) }), [[["a", "b"]]], "one block per second: one partition");
+  t.same(await partitionsWith({ context: Milliseconds(1000), receiver: Milliseconds(100) }), [[["a"], ["b"]]]);
 });
 
 t.test("a blockInterval that is not a positive Duration is refused, naming Spark's setting", async (t) => {
