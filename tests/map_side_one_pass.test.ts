@@ -65,3 +65,28 @@ t.test("a user function that throws is reported under the step's name", async (t
   } };
   t.throws(() => onePass(parent, failing, 1).collect(), { name: "UserFunctionError", operation: "test", message: "test failed: no merge today" });
 });
+
+t.test("right after a map, both ways read the map's pairs directly and agree with a cached copy", async (t) => {
+  fc.assert(
+    fc.property(partitionsArb, fc.integer({ min: 1, max: 4 }), (parts, n) => {
+      const lines = RDD.fromPartitions(parts.map((records) => records.map(([k, v]) => `${k} ${v}`)));
+      const pairs = lines.map((line) => [line.slice(0, 1), Number(line.slice(2))] as const);
+      const cached = lines.map((line) => [line.slice(0, 1), Number(line.slice(2))] as const).cache();
+      const expected = perPartition(cached, tracing, n).glom().collect();
+      t.strictSame(onePass(pairs, tracing, n).glom().collect(), expected);
+      t.strictSame(perPartition(pairs, tracing, n).glom().collect(), expected);
+    }),
+    { numRuns: 100 },
+  );
+});
+
+t.test("a map function that throws before the combine is reported under the map's name, either way", async (t) => {
+  const lines = RDD.fromPartitions([["a 1"], ["b 2"]]);
+  const failing = lines.map((line): readonly [string, number] => {
+    if (line.startsWith("b")) throw new Error("bad line");
+    return [line, 1];
+  }, "parseLine");
+  const expected = { name: "UserFunctionError", operation: "parseLine", message: "parseLine failed: bad line" };
+  t.throws(() => onePass(failing, floatSum, 1).collect(), expected);
+  t.throws(() => perPartition(failing, floatSum, 1).collect(), expected);
+});

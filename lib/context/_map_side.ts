@@ -37,7 +37,7 @@ export const combinePartition = <K, V, C>(
       }
     };
     const table = new KeyReducer<K, V>();
-    rdd.forEachIn(p, (kv) => table.add(kv[0], kv[1], combine));
+    rdd.forEachPairIn(p, (k, v) => table.add(k, v, combine));
     return split(table.entries()) as unknown as MapOutput<K, C>;
   }
   const { createCombiner, mergeValue } = functions;
@@ -50,9 +50,8 @@ export const combinePartition = <K, V, C>(
       throw userFunctionError(label, error);
     }
   };
-  rdd.forEachIn(p, (kv) => {
-    value = kv[1];
-    const k = kv[0];
+  rdd.forEachPairIn(p, (k, v) => {
+    value = v;
     if (!table.update(k, merge)) {
       let c: C;
       try {
@@ -101,19 +100,19 @@ export const combineAllPartitions = <K, V, C>(
   const lastSeenIn: number[] = [];
   const firstSeenEnds: number[] = [];
   let p = 0;
-  const add = (kv: readonly [K, V]): void => {
-    const i = slots.slotOf(kv[0]);
+  const add = (k: K, v: V): void => {
+    const i = slots.slotOf(k);
     try {
       if (i === current.length) {
-        current.push(reduce ? kv[1] as unknown as C : createCombiner(kv[1]));
+        current.push(reduce ? v as unknown as C : createCombiner(v));
         earlier.push(NONE);
         lastSeenIn.push(p);
       } else if (lastSeenIn[i] === p) {
-        current[i] = mergeValue(current[i]!, kv[1]);
+        current[i] = mergeValue(current[i]!, v);
       } else {
         const before = earlier[i]!;
         earlier[i] = before === NONE ? current[i]! : mergeCombiners(before, current[i]!);
-        current[i] = reduce ? kv[1] as unknown as C : createCombiner(kv[1]);
+        current[i] = reduce ? v as unknown as C : createCombiner(v);
         lastSeenIn[i] = p;
       }
     } catch (error) {
@@ -121,7 +120,7 @@ export const combineAllPartitions = <K, V, C>(
     }
   };
   for (; p < rdd.numPartitions; p++) {
-    rdd.forEachIn(p, add);
+    rdd.forEachPairIn(p, add);
     firstSeenEnds.push(slots.size);
   }
   try {

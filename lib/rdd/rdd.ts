@@ -279,6 +279,26 @@ export class RDD<A> {
     this.#compute(p, emit);
   }
 
+  /**
+   * Pushes the key and value of each record of partition `p` to `emit`. Right after a
+   * `map` (not cached), the map's function is called in the same step and its pair read
+   * at once, so it need not be allocated (as {@link RDD.reduceByKey} does).
+   */
+  forEachPairIn<K, V>(this: RDD<readonly [K, V]>, p: number, emit: (k: K, v: V) => void): void {
+    const mapped = this.#cacheRequested || this.#cached !== undefined ? undefined : this.#mappedFrom;
+    if (mapped === undefined) return this.forEachIn(p, (kv) => emit(kv[0], kv[1]));
+    const { parent, f: toPair, label } = mapped;
+    parent.forEachIn(p, (a) => {
+      let kv: readonly [K, V];
+      try {
+        kv = toPair(a) as readonly [K, V];
+      } catch (error) {
+        throw userFunctionError(label, error);
+      }
+      emit(kv[0], kv[1]);
+    });
+  }
+
   #materialize(): ReadonlyArray<ReadonlyArray<A>> {
     if (this.#cached !== undefined) return this.#cached;
     if (this.#wide !== undefined || this.#pendingWide !== undefined) {
