@@ -93,6 +93,7 @@ const appendOnlyMapCapacity = (count: number): number => {
 // Scratch tables for the replay (it calls no user code: one replay at a time uses them).
 let rehashedScratch: Int32Array = new Int32Array(64);
 let tableScratch: Int32Array = new Int32Array(128);
+let liveScratch: Int32Array = new Int32Array(64);
 
 /**
  * {@link appendOnlyMapOrder} of the keys `keys[0]`, `keys[1]`, … (indexes into
@@ -114,7 +115,9 @@ export const appendOnlyMapSlotOrder = (
   // tables hold positions in `keys` + 1 (0 is an empty slot); the table and the one it
   // doubles into alternate between the two halves of one scratch array.
   if (rehashedScratch.length < count) rehashedScratch = new Int32Array(Math.max(count, rehashedScratch.length * 2));
+  if (liveScratch.length <= count) liveScratch = new Int32Array(Math.max(count + 1, liveScratch.length * 2));
   const rehashed = rehashedScratch;
+  const live = liveScratch;
   for (let i = 0; i < count; i++) rehashed[i] = murmur3HashInt(hashes[keys[i]!]!);
   const finalCapacity = appendOnlyMapCapacity(count);
   if (tableScratch.length < 2 * finalCapacity) tableScratch = new Int32Array(2 * finalCapacity);
@@ -139,10 +142,10 @@ export const appendOnlyMapSlotOrder = (
       capacity *= 2;
       mask = capacity - 1;
       threshold = Math.floor(0.7 * capacity);
+      const filled = liveEntries(tables, oldBase, oldCapacity, live);
       tables.fill(0, base, base + capacity);
-      for (let slot = 0; slot < oldCapacity; slot++) {
-        const entry = tables[oldBase + slot]!;
-        if (entry === 0) continue;
+      for (let j = 0; j < filled; j++) {
+        const entry = live[j]!;
         let at = rehashed[entry - 1]! & mask;
         let step = 1;
         while (tables[base + at] !== 0) {
@@ -153,10 +156,23 @@ export const appendOnlyMapSlotOrder = (
       }
     }
   }
-  let n = 0;
-  for (let slot = 0; slot < capacity; slot++) {
-    const entry = tables[base + slot]!;
-    if (entry !== 0) out[n++] = keys[entry - 1]!;
-  }
+  const filled = liveEntries(tables, base, capacity, live);
+  for (let j = 0; j < filled; j++) out[j] = keys[live[j]! - 1]!;
   return out;
+};
+
+/**
+ * Copies the non-empty entries of `tables[from…from+capacity)` into `live`, in slot
+ * order, and returns how many. Without a branch on each slot: a table 35–70 % full
+ * makes that branch a coin toss, and its mispredictions cost a fifth of the replay.
+ */
+const liveEntries = (tables: Int32Array, from: number, capacity: number, live: Int32Array): number => {
+  let n = 0;
+  for (let slot = from, end = from + capacity; slot < end; slot++) {
+    const entry = tables[slot]!;
+    live[n] = entry;
+    // 1 for an entry (positive), 0 for an empty slot; `live` has room for the write past the last.
+    n += (entry | -entry) >>> 31;
+  }
+  return n;
 };

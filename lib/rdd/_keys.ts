@@ -18,6 +18,7 @@
  * @module
  */
 import { longHashCode, numberHashCode, stringHashCode } from "./_hash.ts";
+import { keepShapeOf } from "../_shapes.ts";
 
 /**
  * The method a class defines to say which value its instances compare by as keys:
@@ -427,3 +428,9 @@ export class KeyCells<K, C> {
     this.cells.push(cell);
   }
 }
+
+// One instance each keeps their hidden classes alive between batches (see lib/_shapes.ts).
+keepShapeOf(new KeyMap());
+keepShapeOf(new KeySlots());
+keepShapeOf(new KeyReducer());
+keepShapeOf(new KeyCells());

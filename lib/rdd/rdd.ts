@@ -16,6 +16,7 @@ import { partitionRandom, poisson } from "./_sample.ts";
 import { saveAsNewTextFolder } from "./_text_folder.ts";
 import { StatCounter } from "./stat_counter.ts";
 import { userFunctionError } from "./user_function_error.ts";
+import { keepShapeOf } from "../_shapes.ts";
 
 /** Pushes every record of one partition to `emit`, in order. */
 type ComputePartition<A> = (partition: number, emit: (a: A) => void) => void;
@@ -1279,3 +1280,7 @@ export class RDD<A> {
     });
   }
 }
+
+// One instance each keeps their hidden classes alive between batches (see lib/_shapes.ts).
+keepShapeOf(RDD.empty());
+keepShapeOf(new JoinCell());
