@@ -10,6 +10,7 @@
  */
 import { none, type Option, some } from "fp-ts/lib/Option.js";
 import { KeyCells, KeyMap, KeyReducer } from "./_keys.ts";
+import { JoinTable } from "./_join_table.ts";
 import { hashLayout, hashPartitioned, type MapOutputOrder, recordsByKeyHash } from "./_partitioning.ts";
 import { type Compare, defaultCompare } from "./_order.ts";
 import { partitionRandom, poisson } from "./_sample.ts";
@@ -96,44 +97,6 @@ interface MappedFrom {
   readonly parent: RDD<unknown>;
   readonly f: (a: unknown) => unknown;
   readonly label: string;
-}
-
-/**
- * One key of a join: its values on each side, the first inline (most keys have one value
- * a side), the rest in an array.
- */
-class JoinCell<V, W> {
-  #left: V | undefined;
-  #moreLeft: V[] | undefined;
-  #leftCount = 0;
-  #right: W | undefined;
-  #moreRight: W[] | undefined;
-  #rightCount = 0;
-
-  addLeft(v: V): this {
-    if (this.#leftCount === 0) this.#left = v;
-    else (this.#moreLeft ??= []).push(v);
-    this.#leftCount++;
-    return this;
-  }
-
-  addRight(w: W): this {
-    if (this.#rightCount === 0) this.#right = w;
-    else (this.#moreRight ??= []).push(w);
-    this.#rightCount++;
-    return this;
-  }
-
-  /** Pushes `[key, [v, w]]` for every left `v` and right `w`, left values outermost (as `pairsOf`). */
-  pairsInto<K>(key: K, out: Array<readonly [K, readonly [V, W]]>): void {
-    const nl = this.#leftCount;
-    const nr = this.#rightCount;
-    if (nl === 0 || nr === 0) return;
-    for (let i = 0; i < nl; i++) {
-      const v = (i === 0 ? this.#left : this.#moreLeft![i - 1]) as V;
-      for (let j = 0; j < nr; j++) out.push([key, [v, (j === 0 ? this.#right : this.#moreRight![j - 1]) as W]]);
-    }
-  }
 }
 
 /** The values as `some`s, or a lone `none` when there are none (an outer join's missing side). */
@@ -762,30 +725,17 @@ export class RDD<A> {
   ): RDD<readonly [K, readonly [V, W]]> {
     checkPartitionCount(numPartitions, "join's numPartitions");
     return RDD.#keyed(numPartitions, () => {
-      const table = new KeyCells<K, JoinCell<V, W>>();
-      this.#forEachRecord((kv) => {
-        const k = table.canonical(kv[0]);
-        const cell = table.get(k);
-        if (cell === undefined) table.insert(k, new JoinCell<V, W>().addLeft(kv[1]));
-        else cell.addLeft(kv[1]);
-      });
-      other.#forEachRecord((kw) => {
-        const k = table.canonical(kw[0]);
-        const cell = table.get(k);
-        if (cell === undefined) table.insert(k, new JoinCell<V, W>().addRight(kw[1]));
-        else cell.addRight(kw[1]);
-      });
-      const { keys, cells } = table;
+      const table = new JoinTable<K, V, W>();
+      this.#forEachRecord((kv) => table.addLeft(kv[0], kv[1]));
+      other.#forEachRecord((kw) => table.addRight(kw[0], kw[1]));
+      const keys = table.keys;
       // Every key counts for the layout, paired or not: it takes a slot of the reduce side's table.
       const layout = hashLayout(keys.length, (i) => keys[i]!, numPartitions, "arrival", []);
       const parts: Array<Array<readonly [K, readonly [V, W]]>> = new Array(numPartitions);
       for (let p = 0; p < numPartitions; p++) {
         const indexes = layout[p]!;
         const out: Array<readonly [K, readonly [V, W]]> = [];
-        for (let j = 0; j < indexes.length; j++) {
-          const i = indexes[j]!;
-          cells[i]!.pairsInto(keys[i]!, out);
-        }
+        for (let j = 0; j < indexes.length; j++) table.pairsInto(indexes[j]!, out);
         parts[p] = out;
       }
       return parts;
@@ -1283,4 +1233,3 @@ export class RDD<A> {
 
 // One instance each keeps their hidden classes alive between batches (see lib/_shapes.ts).
 keepShapeOf(RDD.empty());
-keepShapeOf(new JoinCell());
