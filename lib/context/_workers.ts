@@ -268,6 +268,9 @@ class MapSidePlan {
   #settled = 0;
   /** Told how long the map side took, from sending the workers their records to the last answer. */
   readonly #timed: (ms: number) => void;
+  /** Told how long the driver took for its own partitions, and how many records they held. */
+  readonly #driverTimed: (ms: number, records: number) => void;
+  readonly #driverRecords: number;
   /** Time spent sending the workers their records (at generation). */
   dispatchMs = 0;
 
@@ -275,13 +278,17 @@ class MapSidePlan {
     node: CombinedByKeyDStream<unknown, unknown, unknown>,
     parent: RDD<readonly [unknown, unknown]>,
     driverPartitions: ReadonlyArray<number>,
+    driverRecords: number,
     timed: (ms: number) => void,
+    driverTimed: (ms: number, records: number) => void,
   ) {
     this.#node = node;
     this.#parent = parent;
     this.#outputs = new Array(parent.numPartitions);
     this.#driverPartitions = driverPartitions;
     this.#timed = timed;
+    this.#driverRecords = driverRecords;
+    this.#driverTimed = driverTimed;
   }
 
   /** Records what a worker sends back for `partitions` (nothing when it failed). */
@@ -301,13 +308,16 @@ class MapSidePlan {
     const node = this.#node;
     const start = performance.now();
     const timed = () => this.#timed(this.dispatchMs + performance.now() - start);
+    let failed = false;
     for (const p of this.#driverPartitions) {
       try {
         this.#outputs[p] = combinePartition(this.#parent, p, node.combineFunctions, node.name);
       } catch {
         // Thrown again, in partition order, when the batch reads the result.
+        failed = true;
       }
     }
+    if (!failed) this.#driverTimed(performance.now() - start, this.#driverRecords);
     if (this.#settled === this.#tasks.length) return void timed();
     return Promise.all(this.#tasks).then(timed);
   }
@@ -344,7 +354,7 @@ const REMEASURE_EVERY = 16;
  * batches measured (the latest counting for a quarter). The first batch is not counted:
  * its code is cold (a worker's always is, at its first task).
  */
-class Cost {
+export class Cost {
   #msPerRecord: number | undefined;
   #first = true;
 
@@ -368,14 +378,26 @@ class Cost {
 }
 
 /**
+ * Whether the `n`th eligible batch (from 0) runs on the workers: until the workers' way
+ * is measured, yes (each such batch measures the driver alone too: its own share of the
+ * partitions, per record); then the faster way, and every {@link REMEASURE_EVERY}th
+ * batch the other, to follow changes (a batch on the driver alone measures it whole).
+ */
+export const workersPay = (n: number, onWorkers: Cost, alone: Cost): boolean => {
+  if (!onWorkers.known) return true;
+  const faster = onWorkers.value < alone.value;
+  return n % REMEASURE_EVERY === REMEASURE_EVERY - 1 ? !faster : faster;
+};
+
+/**
  * The executor set on the keyed nodes that can run on workers (see the module comment).
  *
  * Adaptive (the default): whether workers pay depends on the machine (other processes
  * may hold the cores; Linux's autogroup scheduling shares CPU per session, not per
  * thread), so the time per input record is measured both ways, on the workers (sending
- * the records to the last answer) and on the driver alone, and each batch takes the
- * faster; every {@link REMEASURE_EVERY}th eligible batch goes the other way, to follow
- * changes. The results are the same either way.
+ * the records to the last answer) and on the driver alone (its share of a workers'
+ * batch, or a whole batch), and each batch takes the faster (see {@link workersPay}).
+ * The results are the same either way.
  */
 export class WorkerMapSide implements MapSideExecutor {
   readonly #pool: WorkerPool;
@@ -419,15 +441,7 @@ export class WorkerMapSide implements MapSideExecutor {
   /** True when the next eligible batch should run on the workers (see the class comment). */
   #workersPay(): boolean {
     if (!this.#options.adaptive) return true;
-    const n = this.#eligibleBatches++;
-    if (!this.#onWorkers.known || !this.#alone.known) {
-      // Measured both ways first, in turns (each way's first batch only warms it up).
-      if (this.#onWorkers.known) return false;
-      if (this.#alone.known) return true;
-      return n % 2 === 0;
-    }
-    const faster = this.#onWorkers.value < this.#alone.value;
-    return n % REMEASURE_EVERY === REMEASURE_EVERY - 1 ? !faster : faster;
+    return workersPay(this.#eligibleBatches++, this.#onWorkers, this.#alone);
   }
 
   /**
@@ -456,7 +470,16 @@ export class WorkerMapSide implements MapSideExecutor {
     for (const input of inputs) parts.set(input, input.getOrCompute(time)?.collectPartitions() ?? []);
     const sizes = sources.map(([input, p]) => parts.get(input)![p]?.length ?? 0);
     const ranges = contiguousShares(sizes, workers + 1);
-    const plan = new MapSidePlan(node, parent, ranges[0]!, (ms) => this.#onWorkers.add(ms, records));
+    let driverRecords = 0;
+    for (const p of ranges[0]!) driverRecords += sizes[p]!;
+    const plan = new MapSidePlan(
+      node,
+      parent,
+      ranges[0]!,
+      driverRecords,
+      (ms) => this.#onWorkers.add(ms, records),
+      (ms, share) => this.#alone.add(ms, share),
+    );
     let onWorkers = 0;
     for (let w = 1; w < ranges.length; w++) {
       const range = ranges[w]!;

@@ -1,0 +1,42 @@
+// local[n]'s adaptive choice between the worker threads and the driver alone: the first
+// batches go to the workers, which measure both ways at once (the driver times its own
+// share), so no batch is spent on the slower way just to measure it; then each batch
+// takes the faster way, and every 16th the other, to follow a change in the machine.
+import t from "tap";
+import { Cost, workersPay } from "../lib/context/_workers.ts";
+
+/** A cost measured at `msPerRecord` (its first sample only warms up, as a batch's first run is cold). */
+const measured = (msPerRecord: number): Cost => {
+  const cost = new Cost();
+  cost.add(999, 1);
+  cost.add(msPerRecord * 1000, 1000);
+  return cost;
+};
+
+t.test("until the workers' way is measured, batches go to the workers", async (t) => {
+  t.equal(workersPay(0, new Cost(), new Cost()), true);
+  t.equal(workersPay(1, new Cost(), measured(0.001)), true);
+  const warmedOnly = new Cost();
+  warmedOnly.add(5, 1000);
+  t.equal(warmedOnly.known, false, "a cost's first sample only warms it up");
+  t.equal(workersPay(1, warmedOnly, measured(0.001)), true);
+});
+
+t.test("then the faster way, and every 16th batch the other", async (t) => {
+  const fastWorkers = measured(0.0005);
+  const slowerAlone = measured(0.001);
+  const ways = Array.from({ length: 32 }, (_, n) => workersPay(n, fastWorkers, slowerAlone));
+  t.strictSame(ways.map((w, n) => (w ? "" : n)).filter((n) => n !== ""), [15, 31], "alone only at the remeasures");
+  const slowWorkers = measured(0.002);
+  const ways2 = Array.from({ length: 32 }, (_, n) => workersPay(n, slowWorkers, slowerAlone));
+  t.strictSame(ways2.map((w, n) => (w ? n : "")).filter((n) => n !== ""), [15, 31], "workers only at the remeasures");
+});
+
+t.test("a driver share with no records leaves the driver's cost unknown: the remeasure then runs it alone", async (t) => {
+  const alone = new Cost();
+  alone.add(3, 0);
+  alone.add(3, 0);
+  t.equal(alone.known, false);
+  t.equal(workersPay(4, measured(0.001), alone), true);
+  t.equal(workersPay(15, measured(0.001), alone), false);
+});
