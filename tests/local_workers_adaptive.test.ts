@@ -1,7 +1,9 @@
 // local[n]'s adaptive choice between the worker threads and the driver alone: the first
 // batches go to the workers, which measure both ways at once (the driver times its own
 // share), so no batch is spent on the slower way just to measure it; then each batch
-// takes the faster way, and every 16th the other, to follow a change in the machine.
+// takes the faster way. To follow a change in the machine, while the driver alone is
+// faster every 16th batch goes to the workers; while the workers are, every 64th runs
+// alone (their batches keep measuring the driver's share).
 import t from "tap";
 import { Cost, workersPay } from "../lib/context/_workers.ts";
 
@@ -22,11 +24,11 @@ t.test("until the workers' way is measured, batches go to the workers", async (t
   t.equal(workersPay(1, warmedOnly, measured(0.001)), true);
 });
 
-t.test("then the faster way, and every 16th batch the other", async (t) => {
+t.test("then the faster way: the workers every 16th batch while alone is faster, alone every 64th while the workers are", async (t) => {
   const fastWorkers = measured(0.0005);
   const slowerAlone = measured(0.001);
-  const ways = Array.from({ length: 32 }, (_, n) => workersPay(n, fastWorkers, slowerAlone));
-  t.strictSame(ways.map((w, n) => (w ? "" : n)).filter((n) => n !== ""), [15, 31], "alone only at the remeasures");
+  const ways = Array.from({ length: 130 }, (_, n) => workersPay(n, fastWorkers, slowerAlone));
+  t.strictSame(ways.map((w, n) => (w ? "" : n)).filter((n) => n !== ""), [63, 127], "alone only at the remeasures");
   const slowWorkers = measured(0.002);
   const ways2 = Array.from({ length: 32 }, (_, n) => workersPay(n, slowWorkers, slowerAlone));
   t.strictSame(ways2.map((w, n) => (w ? n : "")).filter((n) => n !== ""), [15, 31], "workers only at the remeasures");
@@ -38,5 +40,5 @@ t.test("a driver share with no records leaves the driver's cost unknown: the rem
   alone.add(3, 0);
   t.equal(alone.known, false);
   t.equal(workersPay(4, measured(0.001), alone), true);
-  t.equal(workersPay(15, measured(0.001), alone), false);
+  t.equal(workersPay(63, measured(0.001), alone), false);
 });

@@ -346,8 +346,10 @@ export interface WorkerMapSideOptions {
   readonly reportMetrics: (node: DStreamNode<unknown>, time: Time, counts: Readonly<Record<string, number>>) => void;
 }
 
-/** Every this many batches eligible for workers, the way not chosen is measured again. */
+/** While the driver alone is faster: how often a batch runs on the workers, to measure them again. */
 const REMEASURE_EVERY = 16;
+/** While the workers are faster: how often a batch runs on the driver alone, measured whole. */
+const REMEASURE_ALONE_EVERY = 64;
 
 /**
  * Milliseconds per input record of a map side done one way, a moving average over the
@@ -380,13 +382,15 @@ export class Cost {
 /**
  * Whether the `n`th eligible batch (from 0) runs on the workers: until the workers' way
  * is measured, yes (each such batch measures the driver alone too: its own share of the
- * partitions, per record); then the faster way, and every {@link REMEASURE_EVERY}th
- * batch the other, to follow changes (a batch on the driver alone measures it whole).
+ * partitions, per record); then the faster way. While the driver alone is faster, every
+ * {@link REMEASURE_EVERY}th batch runs on the workers, to see whether they pay again;
+ * while the workers are, the driver is measured by its share of every batch, and only
+ * every {@link REMEASURE_ALONE_EVERY}th runs alone, measured whole.
  */
 export const workersPay = (n: number, onWorkers: Cost, alone: Cost): boolean => {
   if (!onWorkers.known) return true;
-  const faster = onWorkers.value < alone.value;
-  return n % REMEASURE_EVERY === REMEASURE_EVERY - 1 ? !faster : faster;
+  if (onWorkers.value < alone.value) return n % REMEASURE_ALONE_EVERY !== REMEASURE_ALONE_EVERY - 1;
+  return n % REMEASURE_EVERY === REMEASURE_EVERY - 1;
 };
 
 /**
