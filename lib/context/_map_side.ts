@@ -70,6 +70,8 @@ export interface MergedMapSide<K, C> {
   readonly keys: ReadonlyArray<K>;
   readonly combiners: ReadonlyArray<C>;
   readonly firstSeenEnds: ReadonlyArray<number>;
+  /** Every key's `hashCodeOf`, when all keys are strings (kept by the table). */
+  readonly hashes: Int32Array | undefined;
 }
 
 /** No combiner yet from the partitions before the current one. */
@@ -131,7 +133,7 @@ export const combineAllPartitions = <K, V, C>(
   } catch (error) {
     throw userFunctionError(label, error);
   }
-  return { keys: slots.keys, combiners: current, firstSeenEnds };
+  return { keys: slots.keys, combiners: current, firstSeenEnds, hashes: slots.stringHashCodes() };
 };
 
 const split = <K, C>(entries: ReadonlyArray<readonly [K, C]>): MapOutput<K, C> => {

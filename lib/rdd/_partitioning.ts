@@ -53,6 +53,7 @@ export const hashPartitioned = <K, V>(
  * Where {@link hashPartitioned} puts each of `count` distinct keys (`keyAt(i)`, in
  * first-appearance order): per partition, the keys' indexes in the order the partition
  * holds them. For results that are not the entries themselves (a join's pairs).
+ * `knownHashes`, when given, holds every key's `hashCodeOf` already.
  */
 export const hashLayout = <K>(
   count: number,
@@ -60,7 +61,10 @@ export const hashLayout = <K>(
   n: number,
   order: MapOutputOrder,
   firstSeenEnds: ReadonlyArray<number>,
+  knownHashes?: Int32Array,
 ): Array<ArrayLike<number>> => {
+  // Hash codes a table kept as the keys came in (string keys: see KeySlots) are used as they are.
+  if (knownHashes !== undefined && knownHashes.length === count) return layoutOfHashes(knownHashes, n, order, firstSeenEnds);
   // The hash codes go into scratch space unless a key's [keyBy]() method, run from
   // here, lays out an RDD of its own while this one is hashing (then into a new array).
   const pooled = !hashing;

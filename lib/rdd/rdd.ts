@@ -583,7 +583,7 @@ export class RDD<A> {
         }
       }
       const { keys, values } = table;
-      return { keys, values, layout: hashLayout(keys.length, (i) => keys[i]!, numPartitions, order, firstSeenEnds) };
+      return { keys, values, layout: hashLayout(keys.length, (i) => keys[i]!, numPartitions, order, firstSeenEnds, table.stringHashCodes()) };
     });
   }
 
@@ -730,7 +730,7 @@ export class RDD<A> {
       other.#forEachRecord((kw) => table.addRight(kw[0], kw[1]));
       const keys = table.keys;
       // Every key counts for the layout, paired or not: it takes a slot of the reduce side's table.
-      const layout = hashLayout(keys.length, (i) => keys[i]!, numPartitions, "arrival", []);
+      const layout = hashLayout(keys.length, (i) => keys[i]!, numPartitions, "arrival", [], table.stringHashCodes());
       const parts: Array<Array<readonly [K, readonly [V, W]]>> = new Array(numPartitions);
       for (let p = 0; p < numPartitions; p++) {
         const indexes = layout[p]!;
@@ -1216,16 +1216,22 @@ export class RDD<A> {
   static fromMergedMapSide<K, C>(
     parent: RDD<unknown>,
     numPartitions: number,
-    merged: () => { readonly keys: ReadonlyArray<K>; readonly combiners: ReadonlyArray<C>; readonly firstSeenEnds: ReadonlyArray<number> },
+    merged: () => {
+      readonly keys: ReadonlyArray<K>;
+      readonly combiners: ReadonlyArray<C>;
+      readonly firstSeenEnds: ReadonlyArray<number>;
+      /** Every key's `hashCodeOf`, when known already. */
+      readonly hashes?: Int32Array | undefined;
+    },
   ): RDD<readonly [K, C]> {
     checkPartitionCount(numPartitions, "fromMergedMapSide's numPartitions");
     const order = parent.#mapOutputOrder(numPartitions, "hash");
     return RDD.#reduced(numPartitions, () => {
-      const { keys, combiners, firstSeenEnds } = merged();
+      const { keys, combiners, firstSeenEnds, hashes } = merged();
       return {
         keys,
         values: combiners,
-        layout: hashLayout(keys.length, (i) => keys[i]!, numPartitions, order, order === "hash" ? firstSeenEnds : []),
+        layout: hashLayout(keys.length, (i) => keys[i]!, numPartitions, order, order === "hash" ? firstSeenEnds : [], hashes),
       };
     });
   }
