@@ -38,7 +38,8 @@ export const combinePartition = <K, V, C>(
     };
     const table = new KeyReducer<K, V>();
     rdd.forEachPairIn(p, (k, v) => table.add(k, v, combine));
-    return split(table.entries()) as unknown as MapOutput<K, C>;
+    // The table's own key and value columns, in first-seen order: the map output as it is.
+    return [table.keys, table.values] as unknown as MapOutput<K, C>;
   }
   const { createCombiner, mergeValue } = functions;
   const table = new KeyMap<K, C>();

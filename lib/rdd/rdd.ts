@@ -9,7 +9,7 @@
  * @module
  */
 import { none, type Option, some } from "fp-ts/lib/Option.js";
-import { KeyCells, KeyMap, KeyReducer } from "./_keys.ts";
+import { KeyCells, KeyMap, KeyReducer, KeySlots } from "./_keys.ts";
 import { JoinTable } from "./_join_table.ts";
 import { hashLayout, hashPartitioned, type MapOutputOrder, recordsByKeyHash } from "./_partitioning.ts";
 import { type Compare, defaultCompare } from "./_order.ts";
@@ -1190,20 +1190,27 @@ export class RDD<A> {
   ): RDD<readonly [K, C]> {
     checkPartitionCount(numPartitions, "fromMapOutputs's numPartitions");
     const order = parent.#mapOutputOrder(numPartitions, "hash");
-    return RDD.#keyed(numPartitions, () => {
-      const table = new KeyMap<K, C>();
+    return RDD.#reduced(numPartitions, () => {
+      const slots = new KeySlots<K>();
+      const merged: C[] = [];
       const firstSeenEnds: number[] = [];
-      let combiner: C;
-      const mergeAcross = (c: C): C => call(label, () => mergeCombiners(c, combiner));
       for (const [keys, combiners] of mapOutputs()) {
         for (let i = 0; i < keys.length; i++) {
-          combiner = combiners[i]!;
-          const k = keys[i]!;
-          if (!table.update(k, mergeAcross)) table.set(k, combiner);
+          const slot = slots.slotOf(keys[i]!);
+          if (slot === merged.length) merged.push(combiners[i]!);
+          else {
+            try {
+              merged[slot] = mergeCombiners(merged[slot]!, combiners[i]!);
+            } catch (error) {
+              throw userFunctionError(label, error);
+            }
+          }
         }
-        firstSeenEnds.push(table.size);
+        firstSeenEnds.push(slots.size);
       }
-      return hashPartitioned(table.entries(), numPartitions, order, order === "hash" ? firstSeenEnds : []);
+      const keys = slots.keys;
+      const ends = order === "hash" ? firstSeenEnds : [];
+      return { keys, values: merged, layout: hashLayout(keys.length, (i) => keys[i]!, numPartitions, order, ends, slots.stringHashCodes()) };
     });
   }
 
