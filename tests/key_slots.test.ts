@@ -32,11 +32,21 @@ t.test("a string key never equals a number or a tuple, and mixed keys share one 
   t.equal(slots.stringHashCodes(), undefined, "not every key is a string: the layout computes the hash codes");
 });
 
+t.test("a string first seen after more than 64 keys of other types is found again", async (t) => {
+  const slots = new KeySlots<unknown>();
+  for (let i = 0; i < 200; i++) slots.slotOf(i);
+  t.equal(slots.slotOf("late"), 200);
+  t.equal(slots.slotOf("late"), 200, "not a second slot");
+  t.equal(slots.slotOf("other"), 201);
+  t.equal(slots.size, 202);
+});
+
 t.test("numbering matches a Map's, through many growths, for any mix of keys", async (t) => {
   const keyArb = fc.oneof(
     fc.string({ maxLength: 4 }),
     fc.constantFrom("Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa", "", "\u00e9", "e\u0301"),
     fc.integer({ min: -3, max: 3 }),
+    fc.integer({ min: 0, max: 300 }),
     fc.tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom("x", "y")),
   );
   fc.assert(

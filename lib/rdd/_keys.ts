@@ -403,15 +403,16 @@ export class KeySlots<K> {
     }
     const slot = keys.length;
     keys.push(key as K);
-    if (slot === hashes.length) this.#growHashes();
+    // Keys of other types take slots too, so the column may be more than one short.
+    if (slot >= hashes.length) this.#growHashes(slot + 1);
     this.#hashes[slot] = h;
     table[at] = slot + 1;
     if (++this.#stringCount * 2 > table.length) this.#growStrings();
     return slot;
   }
 
-  #growHashes(): void {
-    const grown = new Int32Array(this.#hashes.length * 2);
+  #growHashes(atLeast: number): void {
+    const grown = new Int32Array(Math.max(atLeast, this.#hashes.length * 2));
     grown.set(this.#hashes);
     this.#hashes = grown;
   }
