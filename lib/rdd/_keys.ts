@@ -387,8 +387,7 @@ export class KeySlots<K> {
   }
 
   #slotOfString(key: string): number {
-    let h = 0;
-    for (let i = 0; i < key.length; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
+    const h = stringHashCode(key);
     const table = this.#strings;
     const mask = table.length - 1;
     const hashes = this.#hashes;

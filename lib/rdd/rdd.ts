@@ -246,7 +246,8 @@ export class RDD<A> {
   /**
    * Pushes the key and value of each record of partition `p` to `emit`. Right after a
    * `map` (not cached), the map's function is called in the same step and its pair read
-   * at once, so it need not be allocated (as {@link RDD.reduceByKey} does).
+   * at once, so it need not be allocated once that function is inlined (`reduceByKey`
+   * and local[n]'s map side read their input this way).
    */
   forEachPairIn<K, V>(this: RDD<readonly [K, V]>, p: number, emit: (k: K, v: V) => void): void {
     const mapped = this.#cacheRequested || this.#cached !== undefined ? undefined : this.#mappedFrom;
@@ -556,31 +557,10 @@ export class RDD<A> {
         }
       };
       const firstSeenEnds: number[] = [];
-      const mapped = this.#cacheRequested || this.#cached !== undefined ? undefined : this.#mappedFrom;
-      if (mapped !== undefined) {
-        // Right after a map: the same calls in the same order, in one step per record, so
-        // the pair the map's function makes is read at once (and need not be allocated
-        // once that function is inlined).
-        const { parent, f: toPair, label: mapLabel } = mapped;
-        const mapAndMerge = (a: unknown): void => {
-          let kv: readonly [K, V];
-          try {
-            kv = toPair(a) as readonly [K, V];
-          } catch (error) {
-            throw userFunctionError(mapLabel, error);
-          }
-          table.add(kv[0], kv[1], combine);
-        };
-        for (let p = 0; p < this.numPartitions; p++) {
-          parent.forEachIn(p, mapAndMerge);
-          firstSeenEnds.push(table.size);
-        }
-      } else {
-        const merge = (kv: readonly [K, V]): void => table.add(kv[0], kv[1], combine);
-        for (let p = 0; p < this.numPartitions; p++) {
-          this.forEachIn(p, merge);
-          firstSeenEnds.push(table.size);
-        }
+      const merge = (k: K, v: V): void => table.add(k, v, combine);
+      for (let p = 0; p < this.numPartitions; p++) {
+        this.forEachPairIn(p, merge);
+        firstSeenEnds.push(table.size);
       }
       const { keys, values } = table;
       return { keys, values, layout: hashLayout(keys.length, (i) => keys[i]!, numPartitions, order, firstSeenEnds, table.stringHashCodes()) };
