@@ -63,7 +63,8 @@ const layoutCase = fc.record({
     fc.tuple(fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: 200, maxLength: 200 }), fc.array(fc.nat(199), { minLength: 25, maxLength: 900 }))
       .map(([pool, picks]) => picks.map((i) => pool[i]!)),
   ),
-  n: fc.integer({ min: 1, max: 4 }),
+  // Powers of two (partitioned by the low bits) and other counts (by division).
+  n: fc.integer({ min: 1, max: 8 }),
   order: fc.constantFrom<MapOutputOrder>("hash", "arrival"),
   cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 3 }),
 });

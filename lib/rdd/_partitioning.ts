@@ -114,19 +114,29 @@ export const layoutOfHashes = (
   const count = hashes.length;
   bucketScratch = atLeast(bucketScratch, count);
   const byPartition = bucketScratch;
-  const starts: number[] = new Array(n + 1).fill(0);
+  const starts = new Int32Array(n + 1);
   if (n === 1) {
     for (let i = 0; i < count; i++) byPartition[i] = i;
     starts[1] = count;
   } else {
     partitionScratch = atLeast(partitionScratch, count);
     const partitionOf = partitionScratch;
-    for (let i = 0; i < count; i++) {
-      const p = nonNegativeMod(hashes[i]!, n);
-      partitionOf[i] = p;
-      starts[p + 1]!++;
+    if ((n & (n - 1)) === 0) {
+      // A power of two: Spark's nonNegativeMod is the hash's low bits (no division per key).
+      const mask = n - 1;
+      for (let i = 0; i < count; i++) {
+        const p = hashes[i]! & mask;
+        partitionOf[i] = p;
+        starts[p + 1] = starts[p + 1]! + 1;
+      }
+    } else {
+      for (let i = 0; i < count; i++) {
+        const p = nonNegativeMod(hashes[i]!, n);
+        partitionOf[i] = p;
+        starts[p + 1] = starts[p + 1]! + 1;
+      }
     }
-    for (let p = 0; p < n; p++) starts[p + 1]! += starts[p]!;
+    for (let p = 0; p < n; p++) starts[p + 1] = starts[p + 1]! + starts[p]!;
     const next = starts.slice(0, n);
     for (let i = 0; i < count; i++) byPartition[next[partitionOf[i]!]!++] = i;
   }
