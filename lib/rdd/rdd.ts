@@ -194,17 +194,15 @@ export class RDD<A> {
     return rdd;
   }
 
-  /** An RDD of `items`, split into `numSlices` contiguous partitions (read in place, not copied). */
+  /** An RDD of `items`, split into `numSlices` contiguous partitions (each a slice of `items`: one array copy, no call per record). */
   static fromArray<A>(items: ReadonlyArray<A>, numSlices = 1): RDD<A> {
     const n = checkPartitionCount(numSlices, "fromArray's numSlices");
     if (n === 1) return RDD.fromPartitions([items]);
+    // Slices, not a loop per record: a held array is what collect's and the keyed steps' fast paths read.
     const length = items.length;
-    const rdd = new RDD<A>(n, (p, emit) => {
-      const end = Math.floor(((p + 1) * length) / n);
-      for (let i = Math.floor((p * length) / n); i < end; i++) emit(items[i]!);
-    });
-    rdd.#inMemory = true;
-    return rdd;
+    const parts: ReadonlyArray<A>[] = new Array(n);
+    for (let p = 0; p < n; p++) parts[p] = items.slice(Math.floor((p * length) / n), Math.floor(((p + 1) * length) / n));
+    return RDD.fromPartitions(parts);
   }
 
   /** An RDD with no records. */
