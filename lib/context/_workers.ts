@@ -352,13 +352,19 @@ const REMEASURE_EVERY = 16;
 const REMEASURE_ALONE_EVERY = 64;
 
 /**
- * Milliseconds per input record of a map side done one way, a moving average over the
- * batches measured (the latest counting for a quarter). The first batch is not counted:
- * its code is cold (a worker's always is, at its first task).
+ * Milliseconds per input record of a map side done one way: the mean of the batches
+ * measured, then a moving average (the latest counting for a quarter). The first batch
+ * is not counted: its code is cold (a worker's always is, at its first task). A way
+ * measured again after batches that did not measure it (a remeasure) starts over from
+ * the new batch: the old figure describes the machine as it was, and averaging it in
+ * would keep a batch that ran slow by chance deciding for many remeasures.
  */
 export class Cost {
   #msPerRecord: number | undefined;
   #first = true;
+  #samples = 0;
+  /** The eligible batch (from 0) of the latest sample. */
+  #lastBatch = -1;
 
   get known(): boolean {
     return this.#msPerRecord !== undefined;
@@ -368,14 +374,23 @@ export class Cost {
     return this.#msPerRecord ?? Number.POSITIVE_INFINITY;
   }
 
-  add(ms: number, records: number): void {
+  /** Counts `ms` over `records` for the `batch`th eligible batch. */
+  add(ms: number, records: number, batch: number): void {
     if (records <= 0) return;
+    const resumed = batch > this.#lastBatch + 1;
+    this.#lastBatch = batch;
     if (this.#first) {
       this.#first = false;
       return;
     }
     const sample = ms / records;
-    this.#msPerRecord = this.#msPerRecord === undefined ? sample : 0.75 * this.#msPerRecord + 0.25 * sample;
+    if (this.#msPerRecord === undefined || resumed) {
+      this.#msPerRecord = sample;
+      this.#samples = 1;
+      return;
+    }
+    this.#samples++;
+    this.#msPerRecord += Math.max(1 / this.#samples, 0.25) * (sample - this.#msPerRecord);
   }
 }
 
@@ -421,6 +436,7 @@ export class WorkerMapSide implements MapSideExecutor {
     const keyed = node as unknown as CombinedByKeyDStream<unknown, unknown, unknown>;
     const plan = this.#plan(keyed, parent as RDD<readonly [unknown, unknown]>, time);
     const records = plan === "alone" ? this.#inputRecords(keyed, time) : 0;
+    const batch = this.#eligibleBatches - 1;
     if (typeof plan === "object") {
       const outputs = () => plan.outputs() as ReadonlyArray<MapOutput<K, C>>;
       return RDD.fromMapOutputs(parent, node.numPartitions, outputs, node.combineFunctions.mergeCombiners, node.name);
@@ -429,7 +445,7 @@ export class WorkerMapSide implements MapSideExecutor {
     return RDD.fromMergedMapSide(parent, node.numPartitions, () => {
       const start = plan === "alone" ? performance.now() : 0;
       const merged = combineAllPartitions(parent, node.combineFunctions, node.name);
-      if (plan === "alone") this.#alone.add(performance.now() - start, records);
+      if (plan === "alone") this.#alone.add(performance.now() - start, records, batch);
       return merged;
     });
   }
@@ -468,6 +484,7 @@ export class WorkerMapSide implements MapSideExecutor {
       report(0);
       return "alone";
     }
+    const batch = this.#eligibleBatches - 1;
     const dispatchStart = performance.now();
     // The inputs' records, partition by partition.
     const parts = new Map<InputDStream<unknown>, ReadonlyArray<ReadonlyArray<unknown>>>();
@@ -481,8 +498,8 @@ export class WorkerMapSide implements MapSideExecutor {
       parent,
       ranges[0]!,
       driverRecords,
-      (ms) => this.#onWorkers.add(ms, records),
-      (ms, share) => this.#alone.add(ms, share),
+      (ms) => this.#onWorkers.add(ms, records, batch),
+      (ms, share) => this.#alone.add(ms, share, batch),
     );
     let onWorkers = 0;
     for (let w = 1; w < ranges.length; w++) {
