@@ -85,7 +85,9 @@ const NONE: unique symbol = Symbol("no combiner");
  * workers' outputs go through), without a table per partition and a second one to merge
  * them. A key keeps its combiner of the partition being read and the merge of the
  * earlier ones; the first record of the key in a later partition folds the former into
- * the latter.
+ * the latter. Only keys first seen in an earlier partition need that check (their slots
+ * are below `older`): the first partition, and every key new in a later one, combine as
+ * a plain `reduceByKey` does (tracking every record cost a 1k-line batch ≈ 60 µs).
  */
 export const combineAllPartitions = <K, V, C>(
   rdd: RDD<readonly [K, V]>,
@@ -97,37 +99,54 @@ export const combineAllPartitions = <K, V, C>(
   const slots = new KeySlots<K>();
   /** Each key's combiner in the partition it was last seen in. */
   const current: C[] = [];
-  /** Each key's combiners of the partitions before that one, merged. */
+  /** The keys first seen before the current partition: their combiners of the partitions before the one each was last seen in, merged. */
   const earlier: Array<C | typeof NONE> = [];
-  /** The partition each key was last seen in. */
-  const lastSeenIn: number[] = [];
+  /** The keys first seen before the current partition: the partition each was last seen in. */
+  let lastSeenIn = new Int32Array(0);
+  /** Keys at slots below this one were first seen before the current partition. */
+  let older = 0;
   const firstSeenEnds: number[] = [];
   let p = 0;
+  const fresh = (v: V): C => (reduce ? v as unknown as C : createCombiner(v));
+  const addToOlder = (i: number, v: V): void => {
+    if (lastSeenIn[i] === p) {
+      current[i] = mergeValue(current[i]!, v);
+      return;
+    }
+    const before = earlier[i]!;
+    earlier[i] = before === NONE ? current[i]! : mergeCombiners(before, current[i]!);
+    current[i] = fresh(v);
+    lastSeenIn[i] = p;
+  };
   const add = (k: K, v: V): void => {
     const i = slots.slotOf(k);
     try {
-      if (i === current.length) {
-        current.push(reduce ? v as unknown as C : createCombiner(v));
-        earlier.push(NONE);
-        lastSeenIn.push(p);
-      } else if (lastSeenIn[i] === p) {
-        current[i] = mergeValue(current[i]!, v);
-      } else {
-        const before = earlier[i]!;
-        earlier[i] = before === NONE ? current[i]! : mergeCombiners(before, current[i]!);
-        current[i] = reduce ? v as unknown as C : createCombiner(v);
-        lastSeenIn[i] = p;
-      }
+      if (i < older) addToOlder(i, v);
+      else if (i === current.length) current.push(fresh(v));
+      else current[i] = mergeValue(current[i]!, v);
     } catch (error) {
       throw userFunctionError(label, error);
     }
   };
   for (; p < rdd.numPartitions; p++) {
+    if (p > 0) {
+      // The keys first seen in the partition before become older ones, last seen there.
+      const seen = current.length;
+      if (lastSeenIn.length < seen) {
+        const grown = new Int32Array(Math.max(seen, 2 * lastSeenIn.length));
+        grown.set(lastSeenIn);
+        lastSeenIn = grown;
+      }
+      lastSeenIn.fill(p - 1, older, seen);
+      for (let i = older; i < seen; i++) earlier.push(NONE);
+      older = seen;
+    }
     rdd.forEachPairIn(p, add);
     firstSeenEnds.push(slots.size);
   }
   try {
-    for (let i = 0; i < current.length; i++) {
+    // Only older keys can have combiners of earlier partitions.
+    for (let i = 0; i < earlier.length; i++) {
       const before = earlier[i]!;
       if (before !== NONE) current[i] = mergeCombiners(before, current[i]!);
     }
