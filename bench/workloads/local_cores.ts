@@ -51,15 +51,17 @@ export const createContext = (master: string): StreamingContext => {
 };
 
 /**
- * Runs `batches` through a fresh context on `master`; returns the time the batches took
- * (not the set-up) and how many ran on the workers.
+ * Runs `batches` through a fresh context on `master` (made by `fromModule`, or with
+ * `plain` by calling `createContext` itself: no workers, one pass over all partitions);
+ * returns the time the batches took (not the set-up) and how many ran on the workers.
  */
-const timeBatches = async (
+export const timeBatches = async (
   master: string,
   batches: ReadonlyArray<ReadonlyArray<string>>,
   sink: Sink<WordCount>,
+  plain = false,
 ): Promise<{ readonly ms: number; readonly onWorkers: number }> => {
-  const ssc = await StreamingContext.fromModule(new URL(import.meta.url), "createContext", { args: [master] });
+  const ssc = plain ? createContext(master) : await StreamingContext.fromModule(new URL(import.meta.url), "createContext", { args: [master] });
   let onWorkers = 0;
   ssc.addStreamingListener({
     onBatchCompleted: ({ batchInfo }) => {
@@ -87,9 +89,9 @@ const contender = (master: string) => async (input: CoresInput, sink: Sink<WordC
   return { elapsedMs: large.ms + small.ms, extra: { ms100k: large.ms, ms1k: small.ms, workerBatches100k: large.onWorkers, workerBatches1k: small.onWorkers } };
 };
 
-const SEED = 20_240_605;
+export const SEED = 20_240_605;
 let vocab: string[] | undefined;
-const batchesOf = (batches: number, linesPerBatch: number, seed: number): string[][] =>
+export const batchesOf = (batches: number, linesPerBatch: number, seed: number): string[][] =>
   lineBatches({ batches, linesPerBatch, wordsPerLine: 10, vocabulary: (vocab ??= vocabulary(10_000, SEED)), seed });
 
 export const localCores: Workload<CoresInput, WordCount> = {
