@@ -87,7 +87,7 @@ const NONE: unique symbol = Symbol("no combiner");
  * earlier ones; the first record of the key in a later partition folds the former into
  * the latter. Only keys first seen in an earlier partition need that check (their slots
  * are below `older`): the first partition, and every key new in a later one, combine as
- * a plain `reduceByKey` does (tracking every record cost a 1k-line batch ≈ 60 µs).
+ * a plain `reduceByKey` does (checking every record cost a 1k-line batch ≈ 30 µs more).
  */
 export const combineAllPartitions = <K, V, C>(
   rdd: RDD<readonly [K, V]>,

@@ -151,8 +151,6 @@ export class RDD<A> {
   readonly numPartitions: number;
   #compute: ComputePartition<A>;
   #cacheRequested = false;
-  /** Reads arrays already in memory: caching would only copy them. */
-  #inMemory = false;
   #cached: ReadonlyArray<ReadonlyArray<A>> | undefined;
   /**
    * Set when the records are pairs placed by their key's hash among this many
@@ -303,7 +301,8 @@ export class RDD<A> {
    * read them instead of computing them again. Returns this RDD.
    */
   cache(): this {
-    if (this.#inMemory) return this;
+    // Arrays already held (fromArray, fromPartitions): caching would only copy them.
+    if (this.#cached !== undefined) return this;
     this.#cacheRequested = true;
     return this;
   }
