@@ -14,6 +14,7 @@ import { windowedWordCount, windowLength } from "./windowed.ts";
 import { wordCount } from "./wordcount.ts";
 import { wordCountWithPage } from "./wordcount_ui.ts";
 import { localCores } from "./local_cores.ts";
+import { localCoresSocket } from "./local_cores_socket.ts";
 import { BROKER_IDS } from "./_broker_scenario.ts";
 
 export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
@@ -32,6 +33,7 @@ export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
   mlKMeans,
   mlRegression,
   localCores,
+  localCoresSocket,
 ];
 
 /**

@@ -11,11 +11,11 @@
  * starting the workers (importing this module on another thread) is not. Both rows'
  * results are checked equal, as every row's are with the hand loop's.
  */
-import { flatMap, foreachRDD, ManualClock, map, pipe, type QueueDStream, reduceByKey, Seconds, SparkContext, StreamingContext } from "../../mod.ts";
+import { type DStream, flatMap, foreachRDD, ManualClock, map, pipe, type QueueDStream, reduceByKey, Seconds, SparkContext, StreamingContext } from "../../mod.ts";
 import type { Sink, Workload } from "../harness.ts";
 import { fingerprint, hashString, lineBatches, mix, vocabulary } from "../_data.ts";
 
-type WordCount = readonly [string, number];
+export type WordCount = readonly [string, number];
 
 interface CoresInput {
   /** 100,000-line batches (quick mode: smaller). */
@@ -35,17 +35,22 @@ let built: { readonly clock: ManualClock; readonly lines: QueueDStream<string> }
 /** Where the driver's output hands each batch (never called on a worker). */
 let currentSink: Sink<WordCount> | undefined;
 
-export const createContext = (master: string): StreamingContext => {
-  const clock = new ManualClock();
-  const ssc = new StreamingContext(new SparkContext({ appName: "bench-local-cores", master }), BATCH, { clock });
-  const lines = ssc.queueStream<string>([]);
+/** The word count both local[n] workloads run, handing each batch's counts to `sink()`. */
+export const countWords = (lines: DStream<string>, sink: () => Sink<WordCount>): void => {
   pipe(
     lines,
     flatMap((line: string) => line.split(" ")),
     map((word: string) => [word, 1] as const),
     reduceByKey((a: number, b: number) => a + b),
-    foreachRDD((rdd) => currentSink!(() => rdd.collect())),
+    foreachRDD((rdd) => sink()(() => rdd.collect())),
   );
+};
+
+export const createContext = (master: string): StreamingContext => {
+  const clock = new ManualClock();
+  const ssc = new StreamingContext(new SparkContext({ appName: "bench-local-cores", master }), BATCH, { clock });
+  const lines = ssc.queueStream<string>([]);
+  countWords(lines, () => currentSink!);
   built = { clock, lines };
   return ssc;
 };

@@ -11,6 +11,8 @@ import { RDD } from "../rdd/rdd.ts";
 import { Time } from "../time/duration.ts";
 import { CombinedByKeyDStream, type DStreamNode } from "../dstream/_node.ts";
 import { describeError } from "../_describe.ts";
+import type { ShippedPartition } from "../dstream/_input.ts";
+import { LineBlock } from "../sources/line_splitter.ts";
 import { graphOf, StreamingContext } from "./streaming_context.ts";
 import { combinePartition, graphSignature, type MapOutput, nodesReadBy } from "./_map_side.ts";
 import type { TaskMessage, WorkerJob, WorkerMessage } from "./_workers.ts";
@@ -30,6 +32,22 @@ const build = async (job: WorkerJob): Promise<{ nodes: Map<number, DStreamNode<u
   return { nodes: nodesReadBy(outputs), signature: graphSignature(outputs) };
 };
 
+/** A partition's records from the pieces the driver sent (packed lines split here, as the driver would). */
+const recordsOf = ({ count, pieces }: ShippedPartition): ReadonlyArray<unknown> => {
+  const unpack = (piece: ReadonlyArray<unknown> | string) => (typeof piece === "string" ? LineBlock.linesOf(piece) : piece);
+  let records = pieces.length === 1 ? unpack(pieces[0]!) : undefined;
+  if (records === undefined) {
+    const all: unknown[] = [];
+    for (const piece of pieces) {
+      const part = unpack(piece);
+      for (let i = 0; i < part.length; i++) all.push(part[i]);
+    }
+    records = all;
+  }
+  if (records.length !== count) throw new Error(`internal: a partition sent as ${count} records holds ${records.length}`);
+  return records;
+};
+
 /** Computes one task's map outputs; the batch's RDDs are forgotten afterwards. */
 const run = (nodes: Map<number, DStreamNode<unknown>>, task: TaskMessage): ReadonlyArray<MapOutput<unknown, unknown>> => {
   const node = nodes.get(task.node);
@@ -42,7 +60,7 @@ const run = (nodes: Map<number, DStreamNode<unknown>>, task: TaskMessage): Reado
     if (input === undefined) throw new Error(`internal: no input ${id} on this worker`);
     const partitions: Array<ReadonlyArray<unknown>> = new Array(numPartitions);
     for (let p = 0; p < numPartitions; p++) partitions[p] = [];
-    for (const [p, records] of parts) partitions[p] = records;
+    for (const [p, shipped] of parts) partitions[p] = recordsOf(shipped);
     input.seedRDD(time, RDD.fromPartitions(partitions));
     seeded.push(input);
   }

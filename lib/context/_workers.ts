@@ -20,7 +20,7 @@ import process from "node:process";
 import { RDD } from "../rdd/rdd.ts";
 import type { Time } from "../time/duration.ts";
 import type { CombinedByKeyDStream, DStreamNode, MapSideExecutor } from "../dstream/_node.ts";
-import type { InputDStream } from "../dstream/_input.ts";
+import type { InputDStream, ShippedPartition } from "../dstream/_input.ts";
 import type { Logger } from "../dstream/_graph.ts";
 import { describeError } from "../_describe.ts";
 import { combineAllPartitions, combinePartition, type MapOutput, partitionSources, signatureDifference } from "./_map_side.ts";
@@ -40,7 +40,7 @@ export interface TaskMessage {
   readonly time: number;
   readonly zeroTime: number;
   /** Per input: its id, its partition count, and the partitions this task needs. */
-  readonly inputs: ReadonlyArray<readonly [number, number, ReadonlyArray<readonly [number, ReadonlyArray<unknown>]>]>;
+  readonly inputs: ReadonlyArray<readonly [number, number, ReadonlyArray<readonly [number, ShippedPartition]>]>;
   readonly node: number;
   readonly partitions: ReadonlyArray<number>;
 }
@@ -256,6 +256,8 @@ export class WorkerPool {
     return this.#terminating;
   }
 }
+
+const NO_RECORDS: ShippedPartition = { count: 0, pieces: [] };
 
 /** The map side of one keyed node at one batch time, split between the driver and the workers. */
 class MapSidePlan {
@@ -486,10 +488,10 @@ export class WorkerMapSide implements MapSideExecutor {
     }
     const batch = this.#eligibleBatches - 1;
     const dispatchStart = performance.now();
-    // The inputs' records, partition by partition.
-    const parts = new Map<InputDStream<unknown>, ReadonlyArray<ReadonlyArray<unknown>>>();
-    for (const input of inputs) parts.set(input, input.getOrCompute(time)?.collectPartitions() ?? []);
-    const sizes = sources.map(([input, p]) => parts.get(input)![p]?.length ?? 0);
+    // The inputs' partitions as the workers are sent them (packed lines stay text).
+    const parts = new Map<InputDStream<unknown>, ReadonlyArray<ShippedPartition>>();
+    for (const input of inputs) parts.set(input, input.shippedPartitions(time));
+    const sizes = sources.map(([input, p]) => parts.get(input)![p]?.count ?? 0);
     const ranges = contiguousShares(sizes, workers + 1);
     let driverRecords = 0;
     for (const p of ranges[0]!) driverRecords += sizes[p]!;
@@ -505,12 +507,12 @@ export class WorkerMapSide implements MapSideExecutor {
     for (let w = 1; w < ranges.length; w++) {
       const range = ranges[w]!;
       if (range.length === 0) continue;
-      const needed = new Map<InputDStream<unknown>, Array<readonly [number, ReadonlyArray<unknown>]>>();
+      const needed = new Map<InputDStream<unknown>, Array<readonly [number, ShippedPartition]>>();
       for (const p of range) {
         const [input, q] = sources[p]!;
         let list = needed.get(input);
         if (list === undefined) needed.set(input, list = []);
-        if (!list.some(([seen]) => seen === q)) list.push([q, parts.get(input)![q] ?? []]);
+        if (!list.some(([seen]) => seen === q)) list.push([q, parts.get(input)![q] ?? NO_RECORDS]);
       }
       const taskInputs = [...needed].map(([input, list]) => [input.id, parts.get(input)!.length, list] as const);
       const task = { time: time.milliseconds, zeroTime: this.#options.zeroTime.milliseconds, inputs: taskInputs, node: node.id, partitions: range };

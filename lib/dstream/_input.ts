@@ -24,6 +24,17 @@ export interface TakenBatch<A> {
 }
 
 /**
+ * A partition of an input's batch as a `local[n]` worker thread is sent it: its records
+ * in the pieces the input holds them as, read in order. A piece is an array of records,
+ * or lines packed as one text (`\n` between lines) that the worker splits itself, so
+ * the driver neither splits nor copies line by line what another thread reads.
+ */
+export interface ShippedPartition {
+  readonly count: number;
+  readonly pieces: ReadonlyArray<ReadonlyArray<unknown> | string>;
+}
+
+/**
  * A stream fed from outside the pipeline.
  *
  * @category model
@@ -89,6 +100,12 @@ export abstract class InputDStream<A> extends DStreamNode<A> {
   /** How many records the batch at `time` took from this input. */
   recordsAt(time: Time): number {
     return this.#counts.get(time.milliseconds) ?? 0;
+  }
+
+  /** The partitions of the batch at `time` as sent to worker threads (see {@link ShippedPartition}): by default, their records. */
+  shippedPartitions(time: Time): ReadonlyArray<ShippedPartition> {
+    const parts = this.getOrCompute(time)?.collectPartitions() ?? [];
+    return parts.map((records) => ({ count: records.length, pieces: [records] }));
   }
 
   protected override compute(time: Time): RDD<A> | undefined {

@@ -7,7 +7,8 @@
  */
 import { RDD } from "../rdd/rdd.ts";
 import { Duration, type Time } from "../time/duration.ts";
-import { InputDStream } from "../dstream/_input.ts";
+import { InputDStream, type ShippedPartition } from "../dstream/_input.ts";
+import { LineBlock } from "./line_splitter.ts";
 import type { RateControl, StreamingGraph } from "../dstream/_graph.ts";
 import { checkMaxRate, checkRateSettings, recordsAllowed } from "./rate_limiter.ts";
 import { describeError } from "../_describe.ts";
@@ -230,7 +231,19 @@ const rddOf = <T>(taken: TakenBlocks<T>): RDD<T> => {
   const blocks = taken.blocks;
   if (blocks.length === 0) return RDD.fromArray<T>([]);
   if (blocks.every((block) => "array" in block)) return RDD.fromPartitions(blocks.map((block) => (block as { readonly array: T[] }).array));
-  return new RDD<T>(blocks.length, (p, emit) => forEachRecordOf(blocks[p]!, emit));
+  const rdd = new RDD<T>(blocks.length, (p, emit) => forEachRecordOf(blocks[p]!, emit));
+  packedBlocksOf.set(rdd as RDD<unknown>, blocks as ReadonlyArray<TakenRecords<unknown>>);
+  return rdd;
+};
+
+/** The blocks a batch's RDD reads, when some are packed: what worker threads are sent (see `shippedPartitions`). */
+const packedBlocksOf = new WeakMap<RDD<unknown>, ReadonlyArray<TakenRecords<unknown>>>();
+
+/** A taken block as a worker thread is sent it: packed lines as their text, unsplit. */
+const shipped = (block: TakenRecords<unknown>): ShippedPartition => {
+  if ("array" in block) return { count: block.array.length, pieces: [block.array] };
+  const pieces = block.pieces.map((piece) => (Array.isArray(piece) ? piece : piece instanceof LineBlock ? piece.text : piece.records()));
+  return { count: block.count, pieces };
 };
 
 /**
@@ -618,6 +631,13 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
 
   override hasPendingRecords(): boolean {
     return this.#waiting() > 0;
+  }
+
+  /** A batch's packed blocks go to worker threads as text, split there (not on the driver). */
+  override shippedPartitions(time: Time): ReadonlyArray<ShippedPartition> {
+    const rdd = this.getOrCompute(time);
+    const blocks = rdd === undefined ? undefined : packedBlocksOf.get(rdd as RDD<unknown>);
+    return blocks === undefined ? super.shippedPartitions(time) : blocks.map(shipped);
   }
 
   protected override take(time: Time): { readonly rdd: RDD<T>; readonly count: number } | Promise<{ readonly rdd: RDD<T>; readonly count: number }> {

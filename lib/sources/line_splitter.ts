@@ -41,7 +41,12 @@ export class LineBlock {
 
   /** The lines, as new strings each call. */
   records(): string[] {
-    return this.text.split("\n");
+    return LineBlock.linesOf(this.text);
+  }
+
+  /** The lines of a block's `text` (a worker thread is sent the text alone). */
+  static linesOf(text: string): string[] {
+    return text.split("\n");
   }
 }
 
