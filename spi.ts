@@ -38,7 +38,7 @@
  */
 
 export { DStreamNode, nodeOf, TransformedDStream } from "./lib/dstream/_node.ts";
-export { InputDStream, type TakenBatch } from "./lib/dstream/_input.ts";
+export { InputDStream, type ShippedPartition, type TakenBatch } from "./lib/dstream/_input.ts";
 export type { Backlog, Logger, RateControl, RateSettings, StreamingGraph } from "./lib/dstream/_graph.ts";
 export { dual, firstIsStream, firstTwoAreStreams } from "./lib/dstream/_dual.ts";
 export { graphOf } from "./lib/context/streaming_context.ts";

@@ -28,6 +28,9 @@ export interface TakenBatch<A> {
  * in the pieces the input holds them as, read in order. A piece is an array of records,
  * or lines packed as one text (`\n` between lines) that the worker splits itself, so
  * the driver neither splits nor copies line by line what another thread reads.
+ *
+ * @category spi
+ * @since 0.2.0
  */
 export interface ShippedPartition {
   readonly count: number;
@@ -102,7 +105,11 @@ export abstract class InputDStream<A> extends DStreamNode<A> {
     return this.#counts.get(time.milliseconds) ?? 0;
   }
 
-  /** The partitions of the batch at `time` as sent to worker threads (see {@link ShippedPartition}): by default, their records. */
+  /**
+   * The partitions of the batch at `time` as sent to `local[n]` worker threads (see
+   * {@link ShippedPartition}): by default, their records. Override it when the batch
+   * holds its records in a form cheaper to copy; the pieces must give the same records.
+   */
   shippedPartitions(time: Time): ReadonlyArray<ShippedPartition> {
     const parts = this.getOrCompute(time)?.collectPartitions() ?? [];
     return parts.map((records) => ({ count: records.length, pieces: [records] }));
