@@ -121,8 +121,12 @@ export const startPacedFeederProcess = async (payloadFile: string): Promise<Pace
   const { child, process: feeder } = await spawnFeeder(PACED_PROGRAM, payloadFile);
   let connections = 0;
   let waiting: Array<{ readonly count: number; readonly resolve: () => void }> = [];
+  let unread = "";
   child.stdout.on("data", (d: string) => {
-    connections += d.split("connected").length - 1;
+    // Whole lines only: a pipe may cut "connected\n" between two reads.
+    const lines = (unread + d).split("\n");
+    unread = lines.pop()!;
+    connections += lines.filter((line) => line === "connected").length;
     const due = waiting.filter((w) => w.count <= connections);
     waiting = waiting.filter((w) => w.count > connections);
     for (const w of due) w.resolve();

@@ -55,6 +55,17 @@ export const createContext = (master: string): StreamingContext => {
   return ssc;
 };
 
+/** Counts the batches of `ssc` whose map side ran (partly) on worker threads; the function reads the count so far. */
+export const countBatchesOnWorkers = (ssc: StreamingContext): () => number => {
+  let onWorkers = 0;
+  ssc.addStreamingListener({
+    onBatchCompleted: ({ batchInfo }) => {
+      for (const counts of batchInfo.metrics.values()) if ((counts["partitionsOnWorkers"] ?? 0) > 0) onWorkers++;
+    },
+  });
+  return () => onWorkers;
+};
+
 /**
  * Runs `batches` through a fresh context on `master` (made by `fromModule`, or with
  * `plain` by calling `createContext` itself: no workers, one pass over all partitions);
@@ -67,12 +78,7 @@ export const timeBatches = async (
   plain = false,
 ): Promise<{ readonly ms: number; readonly onWorkers: number }> => {
   const ssc = plain ? createContext(master) : await StreamingContext.fromModule(new URL(import.meta.url), "createContext", { args: [master] });
-  let onWorkers = 0;
-  ssc.addStreamingListener({
-    onBatchCompleted: ({ batchInfo }) => {
-      for (const counts of batchInfo.metrics.values()) if ((counts["partitionsOnWorkers"] ?? 0) > 0) onWorkers++;
-    },
-  });
+  const onWorkers = countBatchesOnWorkers(ssc);
   const { clock, lines } = built!;
   currentSink = sink;
   lines.enqueue(...batches);
@@ -85,7 +91,7 @@ export const timeBatches = async (
   await ssc.stop();
   await watching;
   if (failure !== undefined) throw failure;
-  return { ms: elapsed, onWorkers };
+  return { ms: elapsed, onWorkers: onWorkers() };
 };
 
 const contender = (master: string) => async (input: CoresInput, sink: Sink<WordCount>) => {

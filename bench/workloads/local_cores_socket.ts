@@ -23,7 +23,7 @@ import { ManualClock, Milliseconds, Seconds, type SocketTextDStream, SparkContex
 import { type PacedFeederProcess, startPacedFeederProcess } from "../feeder.ts";
 import type { Sink, Workload } from "../harness.ts";
 import { fingerprint, hashString, mix } from "../_data.ts";
-import { batchesOf, countWords, SEED, type WordCount } from "./local_cores.ts";
+import { batchesOf, countBatchesOnWorkers, countWords, SEED, type WordCount } from "./local_cores.ts";
 
 interface SocketCoresInput {
   readonly batches: number;
@@ -65,12 +65,7 @@ const timeRun = async (master: string, input: SocketCoresInput, sink: Sink<WordC
   const ssc = master === "local[1]"
     ? createContext(master, input.feeder.port)
     : await StreamingContext.fromModule(new URL(import.meta.url), "createContext", { args: [master, input.feeder.port] });
-  let onWorkers = 0;
-  ssc.addStreamingListener({
-    onBatchCompleted: ({ batchInfo }) => {
-      for (const counts of batchInfo.metrics.values()) if ((counts["partitionsOnWorkers"] ?? 0) > 0) onWorkers++;
-    },
-  });
+  const onWorkers = countBatchesOnWorkers(ssc);
   const { clock, lines } = built!;
   currentSink = sink;
   let failure: unknown;
@@ -100,7 +95,7 @@ const timeRun = async (master: string, input: SocketCoresInput, sink: Sink<WordC
   await ssc.stop();
   await watching;
   if (failure !== undefined) throw failure;
-  return { elapsedMs: elapsed, extra: { msBatches: batchesMs, workerBatches: onWorkers } };
+  return { elapsedMs: elapsed, extra: { msBatches: batchesMs, workerBatches: onWorkers() } };
 };
 
 export const localCoresSocket: Workload<SocketCoresInput, WordCount> = {
