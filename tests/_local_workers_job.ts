@@ -4,6 +4,8 @@
  * driver's side reads what it built from `built` (the same module instance as the
  * test's import).
  */
+import { isMainThread } from "node:worker_threads";
+import process from "node:process";
 import {
   flatMap,
   foreachRDD,
@@ -35,6 +37,8 @@ export interface JobArgs {
   /** "files": the watched directory, and the manual clock's start. */
   readonly directory?: string;
   readonly startTime?: number;
+  /** A worker thread (never the driver) that meets a line holding this word exits, as a crashed worker would. */
+  readonly workerExitsOn?: string;
 }
 
 /** What the driver's call built: its inputs, clock, and every output's batches (partitions as collected). */
@@ -49,9 +53,12 @@ export interface Built {
 
 export let built: Built | undefined;
 
-const words = (line: string): string[] => line.split(" ");
-
 export const createContext = (args: JobArgs): StreamingContext => {
+  const exitOn = args.workerExitsOn;
+  const words = (line: string): string[] => {
+    if (exitOn !== undefined && !isMainThread && line.includes(exitOn)) process.exit(1);
+    return line.split(" ");
+  };
   const log: string[] = [];
   const clock = new ManualClock(args.startTime ?? 0);
   const sc = new SparkContext({ appName: "local-workers", master: args.master, logLevel: args.logLevel ?? "WARN", log: (line) => log.push(line) });

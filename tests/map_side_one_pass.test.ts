@@ -1,5 +1,5 @@
-// local[n] on the driver alone (a batch too small for the worker threads, or measured
-// faster without them) combines every partition in one pass and one table; the workers'
+// local[n] on the driver alone (an eligible batch measured faster without the worker
+// threads, or whose worker died) combines every partition in one pass and one table; the workers'
 // way combines each partition apart and merges the outputs in partition order. A job's
 // results must not depend on which way a batch went: the same keys in the same order in
 // every partition, the same combiners, even for functions that are not commutative or

@@ -7,8 +7,11 @@
  * the map-side combine with its own copy of the user's functions, and sends back one
  * combiner per key and partition; the driver merges them in partition order.
  *
- * Batches with fewer input records than `minBatchRecords` run on the driver alone, with
- * the same per-partition combine, so the result is the same either way. A worker whose
+ * Batches with fewer input records than `minBatchRecords` never use the workers: they
+ * take the node's own single pass, as `local[1]` does. From there on the map side is
+ * combined per partition wherever it runs (workers, the driver alone when the adaptive
+ * choice says so, the driver after a worker died), so a result depends on the batch's
+ * record count, never on timing or a worker's health. A worker whose
  * task fails (a user function threw, a record that cannot be copied, a dead worker)
  * leaves its partitions to the driver, which computes them again when the batch reads
  * them: a user function's error is then thrown there, exactly as on one thread.
@@ -434,9 +437,10 @@ export class WorkerMapSide implements MapSideExecutor {
     this.#options = options;
   }
 
-  combine<K, V, C>(node: CombinedByKeyDStream<K, V, C>, parent: RDD<readonly [K, V]>, time: Time): RDD<readonly [K, C]> {
+  combine<K, V, C>(node: CombinedByKeyDStream<K, V, C>, parent: RDD<readonly [K, V]>, time: Time): RDD<readonly [K, C]> | undefined {
     const keyed = node as unknown as CombinedByKeyDStream<unknown, unknown, unknown>;
     const plan = this.#plan(keyed, parent as RDD<readonly [unknown, unknown]>, time);
+    if (plan === "single pass") return undefined;
     const records = plan === "alone" ? this.#inputRecords(keyed, time) : 0;
     const batch = this.#eligibleBatches - 1;
     if (typeof plan === "object") {
@@ -468,20 +472,30 @@ export class WorkerMapSide implements MapSideExecutor {
 
   /**
    * Splits the node's partitions between the driver and the workers, and sends the
-   * workers theirs. Otherwise all on the driver: `"alone"` when the batch could have used
-   * the workers (its time is measured), `undefined` when it could not.
+   * workers theirs. Otherwise all on the driver: `"single pass"` for a batch that could
+   * not use the workers whatever the machine (one partition, or fewer records than
+   * `minBatchRecords`), computed as one thread computes it; else per partition, as the
+   * workers would, `"alone"` when the workers could have taken it (its time is
+   * measured), `undefined` when none is alive or the partitions do not map to inputs.
    */
-  #plan(node: CombinedByKeyDStream<unknown, unknown, unknown>, parent: RDD<readonly [unknown, unknown]>, time: Time): MapSidePlan | "alone" | undefined {
+  #plan(node: CombinedByKeyDStream<unknown, unknown, unknown>, parent: RDD<readonly [unknown, unknown]>, time: Time): MapSidePlan | "alone" | "single pass" | undefined {
     const partitions = parent.numPartitions;
-    const workers = this.#pool.liveWorkers;
     const report = (onWorkers: number) => this.#options.reportMetrics(node as DStreamNode<unknown>, time, { partitionsOnWorkers: onWorkers });
-    if (partitions < 2 || workers === 0) return void report(0);
+    if (partitions < 2) {
+      report(0);
+      return "single pass";
+    }
     const sources = partitionSources(node.parents[0]!, time);
     if (sources.length !== partitions) return void report(0);
     const inputs = new Set(sources.map(([input]) => input));
     let records = 0;
     for (const input of inputs) records += input.recordsAt(time);
-    if (records < this.#options.minBatchRecords) return void report(0);
+    if (records < this.#options.minBatchRecords) {
+      report(0);
+      return "single pass";
+    }
+    const workers = this.#pool.liveWorkers;
+    if (workers === 0) return void report(0);
     if (!this.#workersPay()) {
       report(0);
       return "alone";

@@ -174,9 +174,10 @@ export interface ModuleOptions {
   /** How a checkpoint written by older code is taken over (see `getOrCreate`). */
   readonly recovery?: RecoveryOptions;
   /**
-   * Batches whose inputs hold fewer records run on the driver's thread alone (where
-   * other threads would not pay for the copying); default
-   * {@link DEFAULT_MIN_PARALLEL_BATCH_RECORDS}. The result is the same either way.
+   * Batches whose inputs hold fewer records run on the driver's thread alone, in the
+   * single pass `local[1]` takes (other threads would not pay for the copying); default
+   * {@link DEFAULT_MIN_PARALLEL_BATCH_RECORDS}. From this many on, keyed steps combine per
+   * partition wherever the batch runs, so the result never depends on timing.
    */
   readonly minBatchRecords?: number;
   /**

@@ -321,8 +321,12 @@ export interface CombineFunctions<V, C> {
  * @since 0.4.0
  */
 export interface MapSideExecutor {
-  /** The node's RDD at `time`, its map side (per partition of `parent`) computed by the executor. */
-  combine<K, V, C>(node: CombinedByKeyDStream<K, V, C>, parent: RDD<readonly [K, V]>, time: Time): RDD<readonly [K, C]>;
+  /**
+   * The node's RDD at `time`, its map side (per partition of `parent`) computed by the
+   * executor; `undefined` leaves the batch to the node's own single pass (as without an
+   * executor).
+   */
+  combine<K, V, C>(node: CombinedByKeyDStream<K, V, C>, parent: RDD<readonly [K, V]>, time: Time): RDD<readonly [K, C]> | undefined;
   /** The batch at `time` is over for `node`: what the executor holds for it may go. */
   forget(node: DStreamNode<unknown>, time: Time): void;
 }
@@ -363,7 +367,8 @@ export class CombinedByKeyDStream<K, V, C> extends TransformedDStream<readonly [
     const mapSide = this.#mapSide;
     if (mapSide === undefined) return super.compute(time);
     const rdd = this.parents[0]!.getOrCompute(time) as RDD<readonly [K, V]> | undefined;
-    return rdd === undefined ? undefined : mapSide.combine(this, rdd, time);
+    if (rdd === undefined) return undefined;
+    return mapSide.combine(this, rdd, time) ?? super.compute(time);
   }
 
   override clearOldRDDs(time: Time): void {
