@@ -126,7 +126,11 @@ export abstract class InputDStream<A> extends DStreamNode<A> {
       if (t <= time.milliseconds - remember) {
         this.#allocated.delete(t);
         this.#counts.delete(t);
+        this.forgetBatch(t);
       }
     }
   }
+
+  /** The batch at `time` (milliseconds) is forgotten: what a subclass keeps for it may go. */
+  protected forgetBatch(_time: number): void {}
 }

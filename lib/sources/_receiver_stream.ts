@@ -227,17 +227,13 @@ const forEachRecordOf = <T>(block: TakenRecords<T>, emit: (record: T) => void): 
  * read: a stream read more than once is cached by the graph (so they are unpacked once),
  * and one read once lets its records go as soon as they are used.
  */
-const rddOf = <T>(taken: TakenBlocks<T>): RDD<T> => {
-  const blocks = taken.blocks;
+const rddOf = <T>(blocks: ReadonlyArray<TakenRecords<T>>): RDD<T> => {
   if (blocks.length === 0) return RDD.fromArray<T>([]);
-  if (blocks.every((block) => "array" in block)) return RDD.fromPartitions(blocks.map((block) => (block as { readonly array: T[] }).array));
-  const rdd = new RDD<T>(blocks.length, (p, emit) => forEachRecordOf(blocks[p]!, emit));
-  packedBlocksOf.set(rdd as RDD<unknown>, blocks as ReadonlyArray<TakenRecords<unknown>>);
-  return rdd;
+  if (allArrays(blocks)) return RDD.fromPartitions(blocks.map((block) => (block as { readonly array: T[] }).array));
+  return new RDD<T>(blocks.length, (p, emit) => forEachRecordOf(blocks[p]!, emit));
 };
 
-/** The blocks a batch's RDD reads, when some are packed: what worker threads are sent (see `shippedPartitions`). */
-const packedBlocksOf = new WeakMap<RDD<unknown>, ReadonlyArray<TakenRecords<unknown>>>();
+const allArrays = <T>(blocks: ReadonlyArray<TakenRecords<T>>): boolean => blocks.every((block) => "array" in block);
 
 /** A taken block as a worker thread is sent it: packed lines as their text, unsplit. */
 const shipped = (block: TakenRecords<unknown>): ShippedPartition => {
@@ -277,6 +273,12 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   #restarting = false;
   #onStopDone: Promise<void> = Promise.resolve();
   #lastTake: number | undefined;
+  /**
+   * Per batch time, the blocks its RDD reads when some are packed (what worker threads are
+   * sent, see `shippedPartitions`). Not a WeakMap keyed by the RDD: one entry per batch
+   * there slowed the socket ingest workload by a fifth (bench/README).
+   */
+  readonly #packedBlocks = new Map<number, { readonly rdd: RDD<T>; readonly blocks: ReadonlyArray<TakenRecords<unknown>> }>();
   /** The fraction of a record owed by the rate from earlier batches. */
   #carry = 0;
   #received = 0;
@@ -635,9 +637,12 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
 
   /** A batch's packed blocks go to worker threads as text, split there (not on the driver). */
   override shippedPartitions(time: Time): ReadonlyArray<ShippedPartition> {
-    const rdd = this.getOrCompute(time);
-    const blocks = rdd === undefined ? undefined : packedBlocksOf.get(rdd as RDD<unknown>);
-    return blocks === undefined ? super.shippedPartitions(time) : blocks.map(shipped);
+    const packed = this.#packedBlocks.get(time.milliseconds);
+    return packed !== undefined && packed.rdd === this.getOrCompute(time) ? packed.blocks.map(shipped) : super.shippedPartitions(time);
+  }
+
+  protected override forgetBatch(time: number): void {
+    this.#packedBlocks.delete(time);
   }
 
   protected override take(time: Time): { readonly rdd: RDD<T>; readonly count: number } | Promise<{ readonly rdd: RDD<T>; readonly count: number }> {
@@ -668,6 +673,8 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     }
     const taken = buffer.take(allowed);
     if (buffer.length < this.#admitted()) this.#wakeProducers();
-    return { rdd: rddOf(taken), count: taken.count };
+    const rdd = rddOf(taken.blocks);
+    if (taken.blocks.length > 0 && !allArrays(taken.blocks)) this.#packedBlocks.set(time.milliseconds, { rdd, blocks: taken.blocks as ReadonlyArray<TakenRecords<unknown>> });
+    return { rdd, count: taken.count };
   }
 }
