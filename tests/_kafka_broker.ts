@@ -105,8 +105,16 @@ export const kafkaBroker = async (options: { readonly own?: boolean } = {}): Pro
     },
     async produce(topic, records) {
       if (records.length === 0) return;
-      // A topic may have grown since the producer last looked.
-      await producer.metadata({ topics: [topic], forceUpdate: true });
+      // A topic may have grown since the producer last looked, and the broker may not
+      // list a partition just added yet: the producer would then write to another one.
+      const needed = Math.max(0, ...records.map((r) => (r.partition ?? -1) + 1));
+      for (let tries = 0;; tries++) {
+        const metadata = await producer.metadata({ topics: [topic], forceUpdate: true });
+        const known = metadata.topics.get(topic)?.partitionsCount ?? 0;
+        if (known >= needed) break;
+        if (tries === 100) throw new Error(`the test broker still lists ${known} partitions of ${topic} after 5 s, not the ${needed} a record asks for`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await producer.send({
         messages: records.map((r) => ({
           topic,
