@@ -107,7 +107,7 @@ export const kafkaBroker = async (options: { readonly own?: boolean } = {}): Pro
       if (records.length === 0) return;
       // A topic may have grown since the producer last looked, and the broker may not
       // list a partition just added yet: the producer would then write to another one.
-      const needed = Math.max(0, ...records.map((r) => (r.partition ?? -1) + 1));
+      const needed = records.reduce((n, r) => Math.max(n, (r.partition ?? -1) + 1), 0);
       for (let tries = 0;; tries++) {
         const metadata = await producer.metadata({ topics: [topic], forceUpdate: true });
         const known = metadata.topics.get(topic)?.partitionsCount ?? 0;

@@ -227,13 +227,11 @@ const forEachRecordOf = <T>(block: TakenRecords<T>, emit: (record: T) => void): 
  * read: a stream read more than once is cached by the graph (so they are unpacked once),
  * and one read once lets its records go as soon as they are used.
  */
-const rddOf = <T>(blocks: ReadonlyArray<TakenRecords<T>>): RDD<T> => {
+const rddOf = <T>(blocks: ReadonlyArray<TakenRecords<T>>, packed: boolean): RDD<T> => {
   if (blocks.length === 0) return RDD.fromArray<T>([]);
-  if (allArrays(blocks)) return RDD.fromPartitions(blocks.map((block) => (block as { readonly array: T[] }).array));
+  if (!packed) return RDD.fromPartitions(blocks.map((block) => (block as { readonly array: T[] }).array));
   return new RDD<T>(blocks.length, (p, emit) => forEachRecordOf(blocks[p]!, emit));
 };
-
-const allArrays = <T>(blocks: ReadonlyArray<TakenRecords<T>>): boolean => blocks.every((block) => "array" in block);
 
 /** A taken block as a worker thread is sent it: packed lines as their text, unsplit. */
 const shipped = (block: TakenRecords<unknown>): ShippedPartition => {
@@ -278,7 +276,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
    * sent, see `shippedPartitions`). Not a WeakMap keyed by the RDD: one entry per batch
    * there slowed the socket ingest workload by a fifth (bench/README).
    */
-  readonly #packedBlocks = new Map<number, { readonly rdd: RDD<T>; readonly blocks: ReadonlyArray<TakenRecords<unknown>> }>();
+  readonly #packedBlocks = new Map<number, ReadonlyArray<TakenRecords<T>>>();
   /** The fraction of a record owed by the rate from earlier batches. */
   #carry = 0;
   #received = 0;
@@ -638,7 +636,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   /** A batch's packed blocks go to worker threads as text, split there (not on the driver). */
   override shippedPartitions(time: Time): ReadonlyArray<ShippedPartition> {
     const packed = this.#packedBlocks.get(time.milliseconds);
-    return packed !== undefined && packed.rdd === this.getOrCompute(time) ? packed.blocks.map(shipped) : super.shippedPartitions(time);
+    return packed === undefined ? super.shippedPartitions(time) : packed.map(shipped);
   }
 
   protected override forgetBatch(time: number): void {
@@ -673,8 +671,8 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     }
     const taken = buffer.take(allowed);
     if (buffer.length < this.#admitted()) this.#wakeProducers();
-    const rdd = rddOf(taken.blocks);
-    if (taken.blocks.length > 0 && !allArrays(taken.blocks)) this.#packedBlocks.set(time.milliseconds, { rdd, blocks: taken.blocks as ReadonlyArray<TakenRecords<unknown>> });
-    return { rdd, count: taken.count };
+    const packed = taken.blocks.some((block) => !("array" in block));
+    if (packed) this.#packedBlocks.set(time.milliseconds, taken.blocks);
+    return { rdd: rddOf(taken.blocks, packed), count: taken.count };
   }
 }
