@@ -274,7 +274,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   /**
    * Per batch time, the blocks its RDD reads when some are packed (what worker threads are
    * sent, see `shippedPartitions`). Not a WeakMap keyed by the RDD: one entry per batch
-   * there slowed the socket ingest workload by a fifth (bench/README).
+   * there slowed the socket ingest workload by 10–20 % (bench/README).
    */
   readonly #packedBlocks = new Map<number, ReadonlyArray<TakenRecords<T>>>();
   /** The fraction of a record owed by the rate from earlier batches. */
