@@ -7,7 +7,7 @@ import t from "tap";
 import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { fixedLengthRecords, foreachRDD, pipe, Seconds } from "../mod.ts";
+import { fixedLengthRecords, foreachRDD, pipe, Seconds, textLines } from "../mod.ts";
 import type { BatchInfo, DStream, ReceiverInfo } from "../mod.ts";
 import { testContext } from "./_contexts.ts";
 import { dropFile, setModTime, tempDir } from "./_io.ts";
@@ -171,6 +171,30 @@ t.test("invalid UTF-8 in a file is reported and replaced; a byte-order mark is d
   await ssc.stop();
   t.same(batches, [["ok\uFFFD", "first"]]);
   t.match(reports[0]!.lastErrorMessage, /bad\.txt holds 3 bytes of lines that are not valid UTF-8/);
+});
+
+t.test("each text file is one partition holding exactly the lines textLines.read gives it", async (t) => {
+  const { ssc, clock, dir, drop } = setup(t);
+  const partitions: Array<ReadonlyArray<ReadonlyArray<string>>> = [];
+  pipe(ssc.textFileStream(dir), foreachRDD((rdd) => void partitions.push(rdd.collectPartitions())));
+  ssc.start();
+  const files: Array<readonly [string, string | Uint8Array]> = [
+    ["a-lf.txt", "one\n\ntwo \n  three\n"],
+    ["b-crlf.txt", "one\r\ntwo\r\n\r\nthree"],
+    ["c-cr.txt", "50%\r100%\ndone\r"],
+    ["d-bom-lf.txt", "\uFEFFfirst\nsecond\n"],
+    ["e-bom-alone.txt", "\uFEFF"],
+    ["f-utf8.txt", "café ünïcödé\n日本語 テキスト\n🙂 end"],
+    ["g-invalid.txt", Buffer.from([0x61, 0x0a, 0xc3, 0x28, 0x0a, 0x62])],
+    ["h-newlines.txt", "\n\n\n"],
+    ["i-no-newline.txt", "just one line"],
+  ];
+  for (const [name, content] of files) drop(name, content, START + 500);
+  await clock.advance(Seconds(1));
+  await ssc.stop();
+  const expected = files.map(([name, content]) => textLines.read(typeof content === "string" ? Buffer.from(content) : content, name, () => {}));
+  t.strictSame(partitions, [expected], "one partition per file, in name order, line for line");
+  t.strictSame(expected[1], ["one", "two", "", "three"], "(the reference splits \\r\\n as one terminator)");
 });
 
 t.test("a file that disappears before it is read is reported and skipped, not retried", async (t) => {

@@ -15,6 +15,7 @@ import { wordCount } from "./wordcount.ts";
 import { wordCountWithPage } from "./wordcount_ui.ts";
 import { localCores } from "./local_cores.ts";
 import { localCoresSocket } from "./local_cores_socket.ts";
+import { localCoresFiles } from "./local_cores_files.ts";
 import { BROKER_IDS } from "./_broker_scenario.ts";
 
 export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
@@ -34,6 +35,7 @@ export const WORKLOADS: ReadonlyArray<AnyWorkload> = [
   mlRegression,
   localCores,
   localCoresSocket,
+  localCoresFiles,
 ];
 
 /**

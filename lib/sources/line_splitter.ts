@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Buffer, isUtf8 } from "node:buffer";
+import { Buffer, isAscii, isUtf8 } from "node:buffer";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -173,6 +173,8 @@ export class LineSplitter {
   }
 
   #decode(bytes: Buffer): string {
+    // ASCII decodes to the same string as Latin-1, which Node decodes about five times faster than UTF-8 (bench/README).
+    if (isAscii(bytes)) return bytes.toString("latin1");
     if (!isUtf8(bytes)) this.#onInvalid(bytes.length);
     return bytes.toString("utf8");
   }
