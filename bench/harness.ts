@@ -629,6 +629,13 @@ export const targetsOf = (rows: ReadonlyArray<Row>): Target[] => {
     socketOne !== undefined && socketTwo !== undefined ? socketOne / socketTwo : undefined,
     1.6,
   ));
+  const filesOne = rowOf(rows, "local-cores-files", "hand loop")?.medianMs;
+  const filesTwo = rowOf(rows, "local-cores-files", "dstreams")?.medianMs;
+  targets.push(atLeast(
+    "Word count from text files at 100k-line batches: local[2] ≥ 1.6 × local[1]",
+    filesOne !== undefined && filesTwo !== undefined ? filesOne / filesTwo : undefined,
+    1.6,
+  ));
   const sock = ds("socket")?.rate;
   targets.push(atLeast("Socket ingest: ≥ 500,000 lines/s (issue 5)", sock, 500_000, (v) => `${Math.round(v).toLocaleString("en-US")} lines/s`));
   return targets;
