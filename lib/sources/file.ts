@@ -17,7 +17,9 @@
  *
  * The directory is listed and the files are read when the batch is generated (Spark
  * lists on the driver, too), asynchronously: the batch's contents are then fixed at
- * its batch time, however late it runs, and its record count is exact. A file that
+ * its batch time, however late it runs, and its record count is exact. A text file's
+ * lines are counted then, but split only when its partition is read: on the driver, or on
+ * a `local[n]` worker thread, which is sent the file's text. A file that
  * vanished, cannot be read, or is empty is reported (log and `onReceiverError`) and
  * skipped, never retried; so is a directory that disappears (its batches are empty
  * until it is back).
