@@ -622,20 +622,15 @@ export const targetsOf = (rows: ReadonlyArray<Row>): Target[] => {
     const b = two?.[key];
     targets.push(atLeast(`Word count at ${size}-line batches: local[2] ≥ ${bound.toFixed(1)} × local[1]`, a !== undefined && b !== undefined ? a / b : undefined, bound));
   }
-  const socketOne = rowOf(rows, "local-cores-socket", "hand loop")?.medianMs;
-  const socketTwo = rowOf(rows, "local-cores-socket", "dstreams")?.medianMs;
-  targets.push(atLeast(
-    "Word count from a socket at 100k-line batches: local[2] ≥ 1.6 × local[1]",
-    socketOne !== undefined && socketTwo !== undefined ? socketOne / socketTwo : undefined,
-    1.6,
-  ));
-  const filesOne = rowOf(rows, "local-cores-files", "hand loop")?.medianMs;
-  const filesTwo = rowOf(rows, "local-cores-files", "dstreams")?.medianMs;
-  targets.push(atLeast(
-    "Word count from text files at 100k-line batches: local[2] ≥ 1.6 × local[1]",
-    filesOne !== undefined && filesTwo !== undefined ? filesOne / filesTwo : undefined,
-    1.6,
-  ));
+  for (const [id, source] of [["local-cores-socket", "a socket"], ["local-cores-files", "text files"]] as const) {
+    const oneMs = rowOf(rows, id, "hand loop")?.medianMs;
+    const twoMs = rowOf(rows, id, "dstreams")?.medianMs;
+    targets.push(atLeast(
+      `Word count from ${source} at 100k-line batches: local[2] ≥ 1.6 × local[1]`,
+      oneMs !== undefined && twoMs !== undefined ? oneMs / twoMs : undefined,
+      1.6,
+    ));
+  }
   const sock = ds("socket")?.rate;
   targets.push(atLeast("Socket ingest: ≥ 500,000 lines/s (issue 5)", sock, 500_000, (v) => `${Math.round(v).toLocaleString("en-US")} lines/s`));
   return targets;

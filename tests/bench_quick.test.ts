@@ -46,7 +46,7 @@ t.test("npm run bench:quick: every contender runs every workload and gets the ha
   for (const c of ["tuned loop", "RxJS naive", "Effect naive"] as const) {
     t.ok(report.rows.some((r) => r.workload === "wordcount" && r.contender === c && r.status === "ok"), `word count: the ${c} row ran`);
   }
-  const skipping = ["window-length", "window-scaling", "join", "wordcount-ui", "local-cores", "local-cores-socket"];
+  const skipping = ["window-length", "window-scaling", "join", "wordcount-ui", "local-cores", "local-cores-socket", "local-cores-files"];
   for (const row of report.rows) {
     const where = `${row.title} / ${row.contender}`;
     if (row.status === "unavailable") {

@@ -10,6 +10,7 @@ import { Seconds, StreamingContext } from "../mod.ts";
 import { Time } from "../lib/time/duration.ts";
 import { built, createContext } from "./_local_workers_files_job.ts";
 import { dropFile, tempDir } from "./_io.ts";
+import { partitionsOnWorkers, sortedCounts } from "./_word_count_job.ts";
 
 const JOB = new URL("./_local_workers_files_job.ts", import.meta.url);
 
@@ -45,12 +46,7 @@ const runFiles = async (t: Test, master: string, way: Way) => {
     ? createContext(master, watched.dir)
     : await StreamingContext.fromModule(JOB, "createContext", { args: [master, watched.dir], minBatchRecords: way === "workers" ? 0 : Number.MAX_SAFE_INTEGER, adaptive: false });
   const job = built!;
-  const onWorkers: number[] = [];
-  ssc.addStreamingListener({
-    onBatchCompleted: ({ batchInfo }) => {
-      for (const counts of batchInfo.metrics.values()) if (counts["partitionsOnWorkers"] !== undefined) onWorkers.push(counts["partitionsOnWorkers"]);
-    },
-  });
+  const onWorkers = partitionsOnWorkers(ssc);
   const ended = ssc.awaitTermination();
   ssc.start();
   for (const [b, files] of batches.entries()) {
@@ -62,16 +58,13 @@ const runFiles = async (t: Test, master: string, way: Way) => {
   return { batches: job.batches, onWorkers };
 };
 
-/** A batch's counts, partitions flattened and sorted (local[1] and local[2] partition differently). */
-const sorted = (batch: ReadonlyArray<ReadonlyArray<readonly [string, number]>>): string[] => batch.flat().map((kv) => kv.join("=")).sort();
-
 t.test("a text file stream's word count: the workers split their files' text and give what the driver alone and local[1] give", async (t) => {
   const workers = await runFiles(t, "local[2]", "workers");
   const alone = await runFiles(t, "local[2]", "alone");
   const one = await runFiles(t, "local[1]", "plain");
   t.equal(workers.batches.length, 2);
   t.strictSame(workers.batches, alone.batches, "partition by partition, the same counts");
-  t.strictSame(workers.batches.map(sorted), one.batches.map(sorted), "local[1] counts the same");
+  t.strictSame(workers.batches.map(sortedCounts), one.batches.map(sortedCounts), "local[1] counts the same");
   t.ok(workers.batches[0]!.flat().some(([word]) => word === "ok\uFFFD"), "invalid UTF-8 replaced, as on the driver");
   t.ok(workers.batches[0]!.flat().some(([word]) => word === "日本語"), "UTF-8 decoded");
   t.notOk(workers.batches[0]!.flat().some(([word]) => word.includes("\uFEFF") || word.includes("\r")), "no byte-order mark or \\r left in a word");

@@ -9,6 +9,7 @@ import { Milliseconds, StreamingContext } from "../mod.ts";
 import { Time } from "../lib/time/duration.ts";
 import { built, createContext } from "./_local_workers_socket_job.ts";
 import { listen, trackedServer, until } from "./_io.ts";
+import { partitionsOnWorkers, sortedCounts } from "./_word_count_job.ts";
 
 const JOB = new URL("./_local_workers_socket_job.ts", import.meta.url);
 
@@ -40,12 +41,7 @@ const runSocket = async (t: Test, master: string, way: "workers" | "alone" | "pl
     ? createContext(master, port)
     : await StreamingContext.fromModule(JOB, "createContext", { args: [master, port], minBatchRecords: way === "workers" ? 0 : Number.MAX_SAFE_INTEGER, adaptive: false });
   const job = built!;
-  const onWorkers: number[] = [];
-  ssc.addStreamingListener({
-    onBatchCompleted: ({ batchInfo }) => {
-      for (const counts of batchInfo.metrics.values()) if (counts["partitionsOnWorkers"] !== undefined) onWorkers.push(counts["partitionsOnWorkers"]);
-    },
-  });
+  const onWorkers = partitionsOnWorkers(ssc);
   const ended = ssc.awaitTermination();
   ssc.start();
   await until(() => client !== undefined, "the receiver to connect");
@@ -63,16 +59,13 @@ const runSocket = async (t: Test, master: string, way: "workers" | "alone" | "pl
   return { batches: job.batches, onWorkers };
 };
 
-/** A batch's counts, partitions flattened and sorted (local[1] and local[2] partition differently). */
-const sorted = (batch: ReadonlyArray<ReadonlyArray<readonly [string, number]>>): string[] => batch.flat().map((kv) => kv.join("=")).sort();
-
 t.test("a socket's word count: the workers split their blocks' text and give what the driver alone and local[1] give", async (t) => {
   const workers = await runSocket(t, "local[2]", "workers");
   const alone = await runSocket(t, "local[2]", "alone");
   const one = await runSocket(t, "local[1]", "plain");
   t.equal(workers.batches.length, 2);
   t.strictSame(workers.batches, alone.batches, "partition by partition, the same counts");
-  t.strictSame(workers.batches.map(sorted), one.batches.map(sorted), "local[1] counts the same");
+  t.strictSame(workers.batches.map(sortedCounts), one.batches.map(sortedCounts), "local[1] counts the same");
   const expected = batches.map((blocks) => blocks.flat().reduce((n, line) => n + line.split(" ").length, 0));
   t.strictSame(workers.batches.map((b) => b.flat().reduce((n, [, c]) => n + c, 0)), expected, "every word counted once");
   t.ok(workers.onWorkers.length === 2 && workers.onWorkers.every((n) => n > 0), `partitions ran on the worker (${workers.onWorkers.join(", ")})`);
