@@ -8,7 +8,8 @@ import t from "tap";
 import fc from "fast-check";
 import { count, foreachRDD, pipe, Seconds, window } from "../mod.ts";
 import { LineBlock, LineSplitter } from "../lib/sources/line_splitter.ts";
-import { RecordQueue, type TakenBlocks, type TakenRecords } from "../lib/sources/_receiver_stream.ts";
+import { RecordQueue, type TakenBlocks } from "../lib/sources/_receiver_stream.ts";
+import type { TakenRecords } from "../lib/sources/_packed_partitions.ts";
 import { testContext } from "./_contexts.ts";
 import { listen, trackedServer, until } from "./_io.ts";
 

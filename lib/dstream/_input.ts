@@ -21,6 +21,12 @@ import type { StreamingGraph } from "./_graph.ts";
 export interface TakenBatch<A> {
   readonly rdd: RDD<A>;
   readonly count: number;
+  /**
+   * The partitions as `local[n]` worker threads are sent them, when the input holds them
+   * in a form cheaper to copy than their records (see {@link ShippedPartition}); the
+   * pieces must give the same records. Without it, the records.
+   */
+  readonly shipped?: () => ReadonlyArray<ShippedPartition>;
 }
 
 /**
@@ -46,6 +52,8 @@ export interface ShippedPartition {
 export abstract class InputDStream<A> extends DStreamNode<A> {
   readonly #allocated = new Map<number, RDD<A>>();
   readonly #counts = new Map<number, number>();
+  /** The batches taken with a `shipped` form, by batch time. */
+  readonly #shipped = new Map<number, () => ReadonlyArray<ShippedPartition>>();
 
   constructor(context: StreamingGraph, kind: string) {
     super(context, kind, [], context.batchDuration);
@@ -82,9 +90,10 @@ export abstract class InputDStream<A> extends DStreamNode<A> {
     return taken instanceof Promise ? taken.then((batch) => this.#keep(time, batch)) : this.#keep(time, taken);
   }
 
-  #keep(time: Time, { rdd, count }: TakenBatch<A>): number {
+  #keep(time: Time, { rdd, count, shipped }: TakenBatch<A>): number {
     this.#allocated.set(time.milliseconds, rdd);
     this.#counts.set(time.milliseconds, count);
+    if (shipped !== undefined) this.#shipped.set(time.milliseconds, shipped);
     return count;
   }
 
@@ -107,10 +116,11 @@ export abstract class InputDStream<A> extends DStreamNode<A> {
 
   /**
    * The partitions of the batch at `time` as sent to `local[n]` worker threads (see
-   * {@link ShippedPartition}): by default, their records. Override it when the batch
-   * holds its records in a form cheaper to copy; the pieces must give the same records.
+   * {@link ShippedPartition}): the `shipped` form `take` gave, else their records.
    */
   shippedPartitions(time: Time): ReadonlyArray<ShippedPartition> {
+    const shipped = this.#shipped.get(time.milliseconds);
+    if (shipped !== undefined) return shipped();
     const parts = this.getOrCompute(time)?.collectPartitions() ?? [];
     return parts.map((records) => ({ count: records.length, pieces: [records] }));
   }
@@ -126,11 +136,8 @@ export abstract class InputDStream<A> extends DStreamNode<A> {
       if (t <= time.milliseconds - remember) {
         this.#allocated.delete(t);
         this.#counts.delete(t);
-        this.forgetBatch(t);
+        this.#shipped.delete(t);
       }
     }
   }
-
-  /** The batch at `time` (milliseconds) is forgotten: what a subclass keeps for it may go. */
-  protected forgetBatch(_time: number): void {}
 }

@@ -7,8 +7,8 @@
  */
 import { RDD } from "../rdd/rdd.ts";
 import { Duration, type Time } from "../time/duration.ts";
-import { InputDStream, type ShippedPartition } from "../dstream/_input.ts";
-import { LineBlock } from "./line_splitter.ts";
+import { InputDStream, type TakenBatch } from "../dstream/_input.ts";
+import { holdsPacked, type PackedRecords, rddOfBlocks, shippedBlock, type Stored, type TakenRecords } from "./_packed_partitions.ts";
 import type { RateControl, StreamingGraph } from "../dstream/_graph.ts";
 import { checkMaxRate, checkRateSettings, recordsAllowed } from "./rate_limiter.ts";
 import { describeError } from "../_describe.ts";
@@ -62,17 +62,6 @@ const checkBufferBound = (n: unknown, where: string): number | undefined => {
 
 /** The most records `storeOne` appends to one array of the queue before it starts another. */
 const SINGLES_PER_ARRAY = 4096;
-
-/** Records held in a compact form until read (a socket read's lines as one text): `records()` makes them, anew each call. */
-export interface PackedRecords<T> {
-  readonly count: number;
-  records(): T[];
-}
-
-type Stored<T> = T[] | PackedRecords<T>;
-
-/** One block a batch takes from the queue: one array, or the stored pieces to read in order. */
-export type TakenRecords<T> = { readonly array: T[] } | { readonly pieces: ReadonlyArray<Stored<T>>; readonly count: number };
 
 /** What a batch takes from the queue: its blocks, in order (one partition each), and their records in all. */
 export interface TakenBlocks<T> {
@@ -206,40 +195,6 @@ const joined = <T>(arrays: ReadonlyArray<T[]>): T[] => {
   return out;
 };
 
-/** The records of one taken block, read in order (packed pieces unpacked as they are read). */
-const forEachRecordOf = <T>(block: TakenRecords<T>, emit: (record: T) => void): void => {
-  if ("array" in block) {
-    const records = block.array;
-    for (let i = 0; i < records.length; i++) emit(records[i]!);
-    return;
-  }
-  const pieces = block.pieces;
-  for (let k = 0; k < pieces.length; k++) {
-    const piece = pieces[k]!;
-    const records = Array.isArray(piece) ? piece : piece.records();
-    for (let i = 0; i < records.length; i++) emit(records[i]!);
-  }
-};
-
-/**
- * A batch's RDD of what it took: one partition per block (Spark's `BlockRDD`), one empty
- * partition when it took nothing. Packed pieces are unpacked each time a partition is
- * read: a stream read more than once is cached by the graph (so they are unpacked once),
- * and one read once lets its records go as soon as they are used.
- */
-const rddOf = <T>(blocks: ReadonlyArray<TakenRecords<T>>, packed: boolean): RDD<T> => {
-  if (blocks.length === 0) return RDD.fromArray<T>([]);
-  if (!packed) return RDD.fromPartitions(blocks.map((block) => (block as { readonly array: T[] }).array));
-  return new RDD<T>(blocks.length, (p, emit) => forEachRecordOf(blocks[p]!, emit));
-};
-
-/** A taken block as a worker thread is sent it: packed lines as their text, unsplit. */
-const shipped = (block: TakenRecords<unknown>): ShippedPartition => {
-  if ("array" in block) return { count: block.array.length, pieces: [block.array] };
-  const pieces = block.pieces.map((piece) => (Array.isArray(piece) ? piece : piece instanceof LineBlock ? piece.text : piece.records()));
-  return { count: block.count, pieces };
-};
-
 /**
  * The stream of a receiver: it starts, restarts and stops the receiver, buffers what it
  * stores, and gives each batch the records stored since the last one (within the rate
@@ -271,12 +226,6 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
   #restarting = false;
   #onStopDone: Promise<void> = Promise.resolve();
   #lastTake: number | undefined;
-  /**
-   * Per batch time, the blocks its RDD reads when some are packed (what worker threads are
-   * sent, see `shippedPartitions`). Not a WeakMap keyed by the RDD: one entry per batch
-   * there slowed the socket ingest workload by 10–20 % (bench/README).
-   */
-  readonly #packedBlocks = new Map<number, ReadonlyArray<TakenRecords<T>>>();
   /** The fraction of a record owed by the rate from earlier batches. */
   #carry = 0;
   #received = 0;
@@ -633,17 +582,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     return this.#waiting() > 0;
   }
 
-  /** A batch's packed blocks go to worker threads as text, split there (not on the driver). */
-  override shippedPartitions(time: Time): ReadonlyArray<ShippedPartition> {
-    const packed = this.#packedBlocks.get(time.milliseconds);
-    return packed === undefined ? super.shippedPartitions(time) : packed.map(shipped);
-  }
-
-  protected override forgetBatch(time: number): void {
-    this.#packedBlocks.delete(time);
-  }
-
-  protected override take(time: Time): { readonly rdd: RDD<T>; readonly count: number } | Promise<{ readonly rdd: RDD<T>; readonly count: number }> {
+  protected override take(time: Time): TakenBatch<T> | Promise<TakenBatch<T>> {
     const log = this.#log;
     if (log === undefined) return this.#takeBuffered(time);
     if (log.opening) return log.ready().then(() => this.take(time));
@@ -655,7 +594,7 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     return taken;
   }
 
-  #takeBuffered(time: Time): { readonly rdd: RDD<T>; readonly count: number } {
+  #takeBuffered(time: Time): TakenBatch<T> {
     const buffer = this.#buffer;
     const previous = this.#lastTake ?? time.milliseconds - this.slideDuration.milliseconds;
     this.#lastTake = time.milliseconds;
@@ -671,8 +610,9 @@ export class ReceiverInputDStream<T> extends InputDStream<T> implements Receiver
     }
     const taken = buffer.take(allowed);
     if (buffer.length < this.#admitted()) this.#wakeProducers();
-    const packed = taken.blocks.some((block) => !("array" in block));
-    if (packed) this.#packedBlocks.set(time.milliseconds, taken.blocks);
-    return { rdd: rddOf(taken.blocks, packed), count: taken.count };
+    const { blocks, count } = taken;
+    if (!holdsPacked(blocks)) return { rdd: rddOfBlocks(blocks, false), count };
+    // Packed blocks go to worker threads as text, split there (not on the driver).
+    return { rdd: rddOfBlocks(blocks, true), count, shipped: () => blocks.map(shippedBlock) };
   }
 }

@@ -7,7 +7,7 @@
  */
 import type { StreamingGraph } from "../dstream/_graph.ts";
 import type { Receiver } from "./receiver.ts";
-import type { PackedRecords } from "./_receiver_stream.ts";
+import type { PackedRecords } from "./_packed_partitions.ts";
 
 /** What a receiver can ask of the stream it runs in (the supervisor, in Spark's terms). */
 export interface Supervisor<T> {

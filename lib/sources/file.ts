@@ -46,12 +46,12 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import * as t from "io-ts";
 import { fileURLToPath } from "node:url";
-import { RDD } from "../rdd/rdd.ts";
 import { Duration, type Time } from "../time/duration.ts";
-import { InputDStream, type ShippedPartition, type TakenBatch } from "../dstream/_input.ts";
+import { InputDStream, type TakenBatch } from "../dstream/_input.ts";
 import type { StreamingGraph } from "../dstream/_graph.ts";
 import type { DStream } from "../dstream/dstream.ts";
 import { LineBlock, LineSplitter } from "./line_splitter.ts";
+import { holdsPacked, rddOfBlocks, recordCountOf, shippedBlock, type TakenRecords } from "./_packed_partitions.ts";
 import { fileSystem } from "./_file_system.ts";
 import type { Recoverable } from "../checkpoint/recoverable.ts";
 import { ioTsStateCodec } from "../checkpoint/state_codec.ts";
@@ -95,46 +95,24 @@ const textSplitter = (path: string, report: (message: string) => void): LineSpli
 const BYTE_ORDER_MARK = 0xfeff;
 
 /**
- * One file's lines as `textLines` reads them, those that end with `\n` alone kept as one
- * text (`block`, before `lines`): a batch's partition is split only on the thread that
- * reads it, so a `local[n]` worker is sent the text and splits it itself.
+ * `textLines.read`, with the lines that end with `\n` alone kept as one text (a
+ * {@link LineBlock}, before the others): a batch's partition is split only on the thread
+ * that reads it, so a `local[n]` worker is sent the text and splits it itself.
  */
-interface PackedLines {
-  readonly block: LineBlock | undefined;
-  readonly lines: ReadonlyArray<string>;
-  readonly count: number;
-}
-
-/** `textLines.read`, with the lines that end with `\n` alone left unsplit. */
-const readPackedLines = (bytes: Uint8Array, path: string, report: (message: string) => void): PackedLines => {
+const readPackedLines = (bytes: Uint8Array, path: string, report: (message: string) => void): TakenRecords<string> => {
   const splitter = textSplitter(path, report);
   const completed = splitter.pushBlock(bytes);
   const last = splitter.end();
   let block = completed.block;
   // `completed.lines` may be a shared empty array: never pushed to.
   const lines = last.length === 0 ? completed.lines : completed.lines.concat(last);
-  if (block !== undefined) {
-    if (block.text.charCodeAt(0) === BYTE_ORDER_MARK) block = new LineBlock(block.text.slice(1), block.count);
-  } else if (lines.length > 0 && lines[0]!.charCodeAt(0) === BYTE_ORDER_MARK) {
-    lines[0] = lines[0]!.slice(1);
+  if (block === undefined) {
+    if (lines.length > 0 && lines[0]!.charCodeAt(0) === BYTE_ORDER_MARK) lines[0] = lines[0]!.slice(1);
+    return { array: lines };
   }
-  return { block, lines, count: (block?.count ?? 0) + lines.length };
+  if (block.text.charCodeAt(0) === BYTE_ORDER_MARK) block = new LineBlock(block.text.slice(1), block.count);
+  return { pieces: lines.length === 0 ? [block] : [block, lines], count: block.count + lines.length };
 };
-
-const forEachLineOf = (file: PackedLines, emit: (line: string) => void): void => {
-  if (file.block !== undefined) {
-    const lines = file.block.records();
-    for (let i = 0; i < lines.length; i++) emit(lines[i]!);
-  }
-  const lines = file.lines;
-  for (let i = 0; i < lines.length; i++) emit(lines[i]!);
-};
-
-/** A packed file as a worker thread is sent it: the block's text, unsplit, then the other lines. */
-const shippedFile = (file: PackedLines): ShippedPartition => ({
-  count: file.count,
-  pieces: file.block === undefined ? [file.lines] : file.lines.length === 0 ? [file.block.text] : [file.block.text, file.lines],
-});
 
 const checkRecordLength = (recordLength: unknown, where: string): number => {
   if (typeof recordLength !== "number" || !Number.isSafeInteger(recordLength) || recordLength < 1) {
@@ -314,8 +292,6 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
   #refreshing: Promise<void> | undefined;
   #directoryMissing = false;
   #stoppedAt: number | undefined;
-  /** With `textLines`: per batch time, the files its RDD reads (what worker threads are sent, see `shippedPartitions`). */
-  readonly #packedFiles = new Map<number, ReadonlyArray<PackedLines>>();
 
   constructor(context: StreamingGraph, directory: string | URL, format: FileFormat<A>, options: FileStreamOptions = {}, kind = "fileStream") {
     const absolute = checkDirectory(directory, kind);
@@ -512,7 +488,7 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
     if (recorded !== undefined) {
       // Generated again after a recovery: the same files as the first time.
       this.#recovered.delete(t);
-      return this.#read(t, recorded);
+      return this.#read(recorded);
     }
     // Whether to take less is decided when the batch is due, not after the listing's I/O.
     const backlogged = this.context.backlog().backlogged;
@@ -527,14 +503,13 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
       for (const [name, at] of this.#selected) if (at < forgetBefore) this.#selected.delete(name);
       this.#batchFiles.set(t, toRead);
     }
-    return this.#read(t, toRead);
+    return this.#read(toRead);
   }
 
-  /** Reads the files of the batch at `time`, each a partition; reports (and skips) those it cannot read. */
-  async #read(time: number, toRead: ReadonlyArray<string>): Promise<TakenBatch<A>> {
+  /** Reads the files of one batch, each a partition; reports (and skips) those it cannot read. */
+  async #read(toRead: ReadonlyArray<string>): Promise<TakenBatch<A>> {
     const packed = this.format === (textLines as FileFormat<unknown>);
-    const partitions: Array<ReadonlyArray<A>> = [];
-    const files: PackedLines[] = [];
+    const files: TakenRecords<A>[] = [];
     let count = 0;
     for (const path of toRead) {
       let bytes: Uint8Array;
@@ -551,39 +526,21 @@ export class FileInputDStream<A> extends InputDStream<A> implements FileDStream<
         continue;
       }
       const report = (message: string) => this.#report(message);
-      let records: ReadonlyArray<A>;
+      let file: TakenRecords<A>;
       try {
-        if (packed) {
-          const file = readPackedLines(bytes, path, report);
-          if (file.count > 0) files.push(file);
-          count += file.count;
-          continue;
-        }
-        records = this.format.read(bytes, path, report);
+        // textLines keeps a file's lines packed (A is string then); other formats give their records.
+        file = packed ? readPackedLines(bytes, path, report) as unknown as TakenRecords<A> : { array: this.format.read(bytes, path, report) as A[] };
       } catch (error) {
         this.#report(`File ${path} could not be read as ${this.format.name}; skipped`, error);
         continue;
       }
-      if (records.length > 0) partitions.push(records);
-      count += records.length;
+      const n = recordCountOf(file);
+      if (n > 0) files.push(file);
+      count += n;
     }
-    if (files.length > 0) {
-      this.#packedFiles.set(time, files);
-      const rdd = new RDD<string>(files.length, (p, emit) => forEachLineOf(files[p]!, emit));
-      // The format is textLines: A is string.
-      return { rdd: rdd as unknown as RDD<A>, count };
-    }
-    return { rdd: partitions.length === 0 ? RDD.empty<A>() : RDD.fromPartitions(partitions), count };
-  }
-
-  /** A batch's text files go to worker threads as their text, split there (not on the driver). */
-  override shippedPartitions(time: Time): ReadonlyArray<ShippedPartition> {
-    const files = this.#packedFiles.get(time.milliseconds);
-    return files === undefined ? super.shippedPartitions(time) : files.map(shippedFile);
-  }
-
-  protected override forgetBatch(time: number): void {
-    this.#packedFiles.delete(time);
+    if (!holdsPacked(files)) return { rdd: rddOfBlocks(files, false), count };
+    // Packed files go to worker threads as their text, split there (not on the driver).
+    return { rdd: rddOfBlocks(files, true), count, shipped: () => files.map(shippedBlock) };
   }
 
   /** Lists the directory once, so the first batch finds the names already there examined. */
