@@ -109,23 +109,23 @@ export const socketIngest: Workload<SocketInput, number> = {
       const clock = new ManualClock();
       const ssc = new StreamingContext(new SparkContext({ appName: "bench" }), Seconds(1), { clock });
       let counted = 0;
-      let lastBatchEmpty = true;
       pipe(
         ssc.socketTextStream("127.0.0.1", feeder.port),
         count(),
         foreachRDD((rdd) => {
-          const n = rdd.collect()[0] ?? 0;
-          lastBatchEmpty = n === 0;
-          counted += n;
+          counted += rdd.collect()[0] ?? 0;
         }),
       );
       let failure: unknown;
       const watching = ssc.awaitTermination().catch((error: unknown) => (failure = error));
       const start = performance.now();
       ssc.start();
+      let lastBatchEmpty = true;
       while (counted < lines && failure === undefined) {
         await (lastBatchEmpty ? idleTurn() : nextTurn());
+        const before = counted;
         await clock.advance(Seconds(1));
+        lastBatchEmpty = counted === before;
         if (performance.now() - start > DEADLINE_MS) {
           failure = new Error(`socket ingest: only ${counted} of ${lines} lines counted after ${DEADLINE_MS / 1000} s`);
         }
